@@ -1,0 +1,1 @@
+"""Stages of the Fashion-MNIST CNN-vs-SVM DVC pipeline: one module per dvc.yaml stage."""

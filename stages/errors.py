@@ -1,0 +1,13 @@
+"""Errors a stage reports as one clear line (see :func:`stages.common.run_stage`)."""
+
+
+class PipelineError(Exception):
+    """Bad input: a stage stops with this message and a non-zero exit, writing nothing."""
+
+
+class ParamsError(PipelineError, ValueError):
+    """A params.yaml key is unknown, missing, of the wrong type or out of range."""
+
+
+class DataError(PipelineError):
+    """An input file is missing, truncated or corrupt."""

@@ -1,0 +1,247 @@
+"""Loading and validating params.yaml, shared by every stage.
+
+Each section of params.yaml is described once, by a frozen dataclass below. Field types come
+from the annotations (``Literal`` lists the allowed choices); ranges come from ``rule()``.
+Every key is required, so params.yaml is the single place where a value lives. Unknown keys,
+wrong types and out-of-range values raise :class:`ParamsError` naming the key, the value and
+what is allowed, before a stage does any work.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+
+from stages.errors import ParamsError
+
+T = TypeVar("T")
+IMAGE_SIDE = 28
+
+
+def rule(allowed: str, check: Callable[[Any], bool]) -> Any:
+    """A dataclass field whose value must satisfy ``check``; ``allowed`` says so in words."""
+    return dataclasses.field(metadata={"allowed": allowed, "check": check})
+
+
+@dataclasses.dataclass(frozen=True)
+class BaseParams:
+    seed: int = rule("an integer >= 0", lambda v: v >= 0)
+
+
+@dataclasses.dataclass(frozen=True)
+class DownloadParams:
+    sources: list[str] = rule("a non-empty list of directories or http(s) URLs", bool)
+    timeout_s: float = rule("a number > 0", lambda v: v > 0)
+
+
+@dataclasses.dataclass(frozen=True)
+class SplitParams:
+    val_fraction: float = rule("a number with 0 < value < 1", lambda v: 0 < v < 1)
+    train_limit: int = rule("0 (all) or an integer >= 100", lambda v: v == 0 or v >= 100)
+
+
+@dataclasses.dataclass(frozen=True)
+class CnnParams:
+    conv_layers: int = rule("an integer from 1 to 5", lambda v: 1 <= v <= 5)
+    filters: int | list[int] = rule(
+        "an integer >= 1 (doubled per layer) or a list of integers >= 1, one per layer",
+        lambda v: all(f >= 1 for f in (v if isinstance(v, list) else [v])),
+    )
+    kernel_size: int = rule("an odd integer from 1 to 9", lambda v: 1 <= v <= 9 and v % 2 == 1)
+    dense_units: int = rule("an integer >= 1", lambda v: v >= 1)
+    dropout: float = rule("a number with 0 <= value < 1", lambda v: 0 <= v < 1)
+    optimizer: Literal["adam", "sgd", "rmsprop"]
+    learning_rate: float = rule("a number with 0 < value <= 1", lambda v: 0 < v <= 1)
+    lr_schedule: Literal["constant", "cosine"]
+    batch_size: int = rule("an integer from 1 to 65536", lambda v: 1 <= v <= 65536)
+    epochs: int = rule("an integer >= 1", lambda v: v >= 1)
+    early_stopping_patience: int = rule("0 (off) or an integer >= 1", lambda v: v >= 0)
+    augment_flip: bool
+
+    def layer_filters(self) -> list[int]:
+        if isinstance(self.filters, list):
+            return list(self.filters)
+        return [self.filters * 2**i for i in range(self.conv_layers)]
+
+    def validate(self) -> None:
+        if isinstance(self.filters, list) and len(self.filters) != self.conv_layers:
+            raise ParamsError(
+                f"params.yaml: cnn.filters = {self.filters} has {len(self.filters)} entries; "
+                f"expected one per layer (cnn.conv_layers = {self.conv_layers})"
+            )
+        side = IMAGE_SIDE
+        for layer in range(1, self.conv_layers + 1):
+            side = (side - self.kernel_size + 1) // 2  # 'valid' conv, then 2x2 max-pool
+            if side < 1:
+                raise ParamsError(
+                    f"params.yaml: cnn.conv_layers = {self.conv_layers} with cnn.kernel_size = "
+                    f"{self.kernel_size} shrinks the 28x28 input to nothing at conv layer "
+                    f"{layer}; use fewer cnn.conv_layers or a smaller cnn.kernel_size"
+                )
+
+
+@dataclasses.dataclass(frozen=True)
+class SvmParams:
+    kernel: Literal["rbf", "poly", "linear"]
+    C: float = rule("a number > 0", lambda v: v > 0)
+    gamma: Literal["scale", "auto"] | float = rule(
+        "'scale', 'auto' or a number > 0", lambda v: isinstance(v, str) or v > 0
+    )
+    degree: int = rule("an integer from 1 to 10", lambda v: 1 <= v <= 10)
+    features: Literal["pixels", "hog", "pixels+hog"]
+    pca_components: int = rule("0 (off) or an integer from 1 to 784", lambda v: 0 <= v <= 784)
+    standardize: bool
+    train_limit: int = rule("0 (all) or an integer >= 10", lambda v: v == 0 or v >= 10)
+
+
+@dataclasses.dataclass(frozen=True)
+class EvaluateParams:
+    batch_size: int = rule("an integer >= 1", lambda v: v >= 1)
+    latency_images: int = rule("an integer >= 1", lambda v: v >= 1)
+    bootstrap_samples: int = rule("an integer >= 100", lambda v: v >= 100)
+
+
+@dataclasses.dataclass(frozen=True)
+class PlotParams:
+    misclassified_grid: int = rule("an integer from 1 to 10 (grid side)", lambda v: 1 <= v <= 10)
+    dpi: int = rule("an integer from 50 to 300", lambda v: 50 <= v <= 300)
+
+
+@dataclasses.dataclass(frozen=True)
+class GateRule:
+    file: str = rule("a metrics file path", bool)
+    key: str = rule("a metric key, dotted for nested values", bool)
+    max_drop: float = rule("a number >= 0", lambda v: v >= 0)
+    min: float
+
+
+@dataclasses.dataclass(frozen=True)
+class GateParams:
+    rules: list[GateRule] = rule("a non-empty list of rules", bool)
+
+
+SECTIONS: dict[str, type] = {
+    "base": BaseParams,
+    "download": DownloadParams,
+    "split": SplitParams,
+    "cnn": CnnParams,
+    "svm": SvmParams,
+    "evaluate": EvaluateParams,
+    "plot": PlotParams,
+    "gate": GateParams,
+}
+
+
+def _describe(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_describe(a) for a in typing.get_args(tp))
+    if origin is list:
+        return f"a list of ({_describe(typing.get_args(tp)[0])})"
+    if dataclasses.is_dataclass(tp):
+        return "a mapping with keys " + ", ".join(f.name for f in dataclasses.fields(tp))
+    return {bool: "true or false", int: "an integer", float: "a number", str: "a string"}[tp]
+
+
+_NO = object()
+
+
+def _coerce(value: Any, tp: Any, key: str) -> Any:
+    """Return ``value`` converted to ``tp``, ``_NO`` if it has the wrong type."""
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return value if value in typing.get_args(tp) else _NO
+    if origin in (typing.Union, types.UnionType):
+        for option in typing.get_args(tp):
+            converted = _coerce(value, option, key)
+            if converted is not _NO:
+                return converted
+        return _NO
+    if origin is list:
+        if not isinstance(value, list):
+            return _NO
+        (item_tp,) = typing.get_args(tp)
+        items = [_coerce(v, item_tp, f"{key}[{i}]") for i, v in enumerate(value)]
+        return _NO if any(i is _NO for i in items) else items
+    if dataclasses.is_dataclass(tp):
+        return build_section(tp, key, value) if isinstance(value, Mapping) else _NO
+    if tp is bool:
+        return value if isinstance(value, bool) else _NO
+    if isinstance(value, bool):
+        return _NO
+    if tp is int:
+        return value if isinstance(value, int) else _NO
+    if tp is float:
+        return float(value) if isinstance(value, int | float) else _NO
+    return value if isinstance(value, tp) else _NO
+
+
+def build_section(cls: type[T], name: str, raw: Any) -> T:
+    """Validate one mapping against dataclass ``cls``; ``name`` is its dotted key."""
+    if not isinstance(raw, Mapping):
+        raise ParamsError(f"params.yaml: {name} = {raw!r} is not allowed; expected a mapping")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        raise ParamsError(
+            f"params.yaml: unknown key {name}.{unknown[0]}; allowed keys in {name}: "
+            + ", ".join(fields)
+        )
+    hints = typing.get_type_hints(cls, include_extras=True)
+    values = {}
+    for field_name, field in fields.items():
+        key = f"{name}.{field_name}"
+        if field_name not in raw:
+            raise ParamsError(f"params.yaml: missing key {key} ({_describe(hints[field_name])})")
+        value = _coerce(raw[field_name], hints[field_name], key)
+        allowed = field.metadata.get("allowed")
+        if value is _NO:
+            expected = allowed or _describe(hints[field_name])
+            raise ParamsError(
+                f"params.yaml: {key} = {raw[field_name]!r} is not allowed; expected {expected}"
+            )
+        if allowed and not field.metadata["check"](value):
+            raise ParamsError(
+                f"params.yaml: {key} = {raw[field_name]!r} is not allowed; expected {allowed}"
+            )
+        values[field_name] = value
+    section = cls(**values)
+    validate = getattr(section, "validate", None)
+    if validate is not None:
+        validate()
+    return section
+
+
+def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
+    """Read and validate every section of params.yaml; return the section objects by name."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ParamsError(f"{path}: file not found") from None
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{path}: not valid YAML ({' '.join(str(exc).split())})") from None
+    if not isinstance(raw, Mapping):
+        raise ParamsError(f"{path}: expected a mapping of sections {', '.join(SECTIONS)}")
+    unknown = sorted(set(raw) - set(SECTIONS))
+    if unknown:
+        raise ParamsError(
+            f"params.yaml: unknown section {unknown[0]}; allowed sections: {', '.join(SECTIONS)}"
+        )
+    missing = [name for name in SECTIONS if name not in raw]
+    if missing:
+        raise ParamsError(f"params.yaml: missing section {missing[0]}")
+    return {name: build_section(cls, name, raw[name]) for name, cls in SECTIONS.items()}
+
+
+def as_dict(section: Any) -> dict[str, Any]:
+    """A params section as plain data, for recording beside a model."""
+    return dataclasses.asdict(section)
