@@ -22,15 +22,14 @@ log = logging.getLogger("stages")
 RECORDED_LIBRARIES = ("numpy", "scikit-learn", "tensorflow", "keras", "dvc", "dvclive")
 
 
-def run_stage(main: Callable[[Sequence[str] | None], None], argv: Sequence[str] | None) -> int:
+def run_stage(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[str] | None) -> int:
     """Run a stage's main; bad input becomes one ``error:`` line and exit code 2."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     try:
-        main(argv)
+        return int(main(argv) or 0)
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    return 0
 
 
 @contextlib.contextmanager

@@ -63,6 +63,8 @@ class CnnParams:
     epochs: int = rule("an integer >= 1", lambda v: v >= 1)
     early_stopping_patience: int = rule("0 (off) or an integer >= 1", lambda v: v >= 0)
     augment_flip: bool
+    augment_shift: int = rule("an integer from 0 (off) to 4 pixels", lambda v: 0 <= v <= 4)
+    label_smoothing: float = rule("a number with 0 <= value < 0.5", lambda v: 0 <= v < 0.5)
 
     def layer_filters(self) -> list[int]:
         if isinstance(self.filters, list):

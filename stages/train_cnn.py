@@ -23,7 +23,7 @@ from dvclive.keras import DVCLiveCallback
 
 from stages.cnn import build_cnn, make_optimizer
 from stages.common import atomic_path, library_versions, run_stage, write_json
-from stages.dataset import load_split, to_cnn_input
+from stages.dataset import NUM_CLASSES, load_split, to_cnn_input
 from stages.params import CnnParams, as_dict, load_params
 
 log = logging.getLogger(__name__)
@@ -36,15 +36,33 @@ def seed_everything(seed: int) -> None:
 
 
 def make_dataset(
-    images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int | None, flip: bool
+    images: np.ndarray,
+    labels: np.ndarray,
+    batch_size: int,
+    seed: int | None = None,
+    flip: bool = False,
+    shift: int = 0,
 ) -> tf.data.Dataset:
-    """Batches of CNN input; shuffled each epoch (and flipped at random) when ``seed`` is set."""
-    ds = tf.data.Dataset.from_tensor_slices((to_cnn_input(images), labels.astype(np.int32)))
-    if seed is not None:
-        ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size)
+    """Batches of CNN input and one-hot labels. With a ``seed``: reshuffled every epoch, and augmented on the fly
+    by random horizontal flips and/or random shifts of up to ``shift`` pixels."""
+    one_hot = keras.utils.to_categorical(labels, NUM_CLASSES).astype(np.float32)
+    ds = tf.data.Dataset.from_tensor_slices((to_cnn_input(images), one_hot))
+    if seed is None:
+        return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
+    augment = []
     if flip:
-        ds = ds.map(lambda x, y: (tf.image.random_flip_left_right(x, seed=seed), y))
+        augment.append(keras.layers.RandomFlip("horizontal", seed=seed))
+    if shift:
+        factor = shift / images.shape[1]
+        augment.append(
+            keras.layers.RandomTranslation(
+                factor, factor, fill_mode="constant", interpolation="nearest", seed=seed
+            )
+        )
+    if augment:
+        pipeline = keras.Sequential(augment)
+        ds = ds.map(lambda x, y: (pipeline(x, training=True), y))
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
@@ -58,11 +76,13 @@ def train_cnn(
     """Fit the CNN; return it (best-validation weights) and a summary of the run."""
     seed_everything(seed)
     model = build_cnn(params)
-    train_ds = make_dataset(*train, params.batch_size, seed, params.augment_flip)
-    val_ds = make_dataset(*val, params.batch_size, None, False)
+    train_ds = make_dataset(
+        *train, params.batch_size, seed, params.augment_flip, params.augment_shift
+    )
+    val_ds = make_dataset(*val, params.batch_size)
     model.compile(
         optimizer=make_optimizer(params, steps_per_epoch=len(train_ds)),
-        loss="sparse_categorical_crossentropy",
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=params.label_smoothing),
         metrics=["accuracy"],
     )
     patience = params.early_stopping_patience or params.epochs  # 0: never stop early
@@ -75,6 +95,7 @@ def train_cnn(
         validation_data=val_ds,
         epochs=params.epochs,
         callbacks=[keep_best, *callbacks],
+        shuffle=False,  # the dataset reshuffles itself each epoch
         verbose=2,
     )
     seconds = time.perf_counter() - start

@@ -90,8 +90,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         joblib.dump(pipeline, tmp)
     write_json(
         args.meta,
-        {"params": {"base": as_dict(params["base"]), "svm": as_dict(svm)},
-         "summary": summary, "versions": library_versions(), "model": Path(args.model).name},
+        {
+            "params": {"base": as_dict(params["base"]), "svm": as_dict(svm)},
+            "summary": summary,
+            "versions": library_versions(),
+            "model": Path(args.model).name,
+        },
     )
     write_json(args.metrics, summary)
 

@@ -1,0 +1,42 @@
+# Two commands for a fresh machine (see README): `make run` and `make test`.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(abspath $(VENV))/bin
+STAMP := $(VENV)/.installed
+DEBIAN_DATA := /usr/share/datasets/fashion-mnist
+# dvc runs each stage's `python -m stages.X` through the shell: the venv must come first
+export PATH := $(BIN):$(PATH)
+
+.PHONY: run test test-fast lint data venv clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# The real data without a network: Debian's package, when apt can install it. Otherwise the
+# download stage falls back to the official URLs (params.yaml: download.sources).
+data:
+	@if [ -d $(DEBIAN_DATA) ]; then echo "data: $(DEBIAN_DATA) present"; \
+	elif ! command -v apt-get >/dev/null; then echo "data: no apt-get; the download stage will use the URLs"; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q dataset-fashion-mnist; \
+	else sudo -n apt-get install -y -q dataset-fashion-mnist || echo "data: could not install dataset-fashion-mnist; the download stage will use the URLs"; fi
+
+run: $(STAMP) data
+	$(BIN)/dvc repro
+
+lint: $(STAMP)
+	$(BIN)/ruff check stages tests
+	$(BIN)/ruff format --check stages tests
+
+test: lint
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+clean:
+	rm -rf $(VENV) dvc_plots .pytest_cache

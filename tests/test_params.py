@@ -1,0 +1,128 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from stages import split as split_stage
+from stages.errors import ParamsError
+from stages.params import CnnParams, SvmParams, build_section, load_params
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cnn_section(**changes):
+    section = yaml.safe_load((ROOT / "params.yaml").read_text())["cnn"]
+    section.update(changes)
+    return section
+
+
+def test_project_params_load_and_default_cnn_is_the_study_model():
+    params = load_params(ROOT / "params.yaml")
+    cnn = params["cnn"]
+    assert (cnn.conv_layers, cnn.layer_filters(), cnn.kernel_size) == (2, [32, 64], 3)
+    assert (cnn.dense_units, cnn.dropout, cnn.optimizer) == (128, 0.2, "adam")
+    assert isinstance(params["svm"], SvmParams)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"dropuot": 0.1}, "unknown key cnn.dropuot; allowed keys in cnn: conv_layers"),
+        ({"dropout": 1.5}, "cnn.dropout = 1.5 is not allowed; expected a number with 0 <= value < 1"),
+        ({"dropout": "high"}, "cnn.dropout = 'high' is not allowed"),
+        ({"epochs": 2.5}, "cnn.epochs = 2.5 is not allowed; expected an integer >= 1"),
+        ({"epochs": True}, "cnn.epochs = True is not allowed"),
+        (
+            {"optimizer": "adamw"},
+            "cnn.optimizer = 'adamw' is not allowed; expected one of 'adam', 'sgd', 'rmsprop'",
+        ),
+        ({"augment_flip": "yes"}, "cnn.augment_flip = 'yes' is not allowed; expected true or false"),
+        ({"kernel_size": 4}, "cnn.kernel_size = 4 is not allowed; expected an odd integer"),
+        ({"filters": [32, 0]}, "cnn.filters = [32, 0] is not allowed"),
+        (
+            {"filters": [32]},
+            "cnn.filters = [32] has 1 entries; expected one per layer (cnn.conv_layers = 2)",
+        ),
+    ],
+)
+def test_bad_cnn_values_name_key_value_and_allowed(changes, message):
+    with pytest.raises(ParamsError) as err:
+        build_section(CnnParams, "cnn", cnn_section(**changes))
+    assert message in str(err.value)
+
+
+def test_missing_key_is_refused():
+    section = cnn_section()
+    del section["epochs"]
+    with pytest.raises(ParamsError, match=r"missing key cnn\.epochs"):
+        build_section(CnnParams, "cnn", section)
+
+
+@pytest.mark.parametrize(("layers", "kernel"), [(3, 7), (4, 3), (5, 1), (3, 9)])
+def test_depth_or_kernel_that_empties_the_feature_map_is_refused(layers, kernel):
+    with pytest.raises(ParamsError) as err:
+        build_section(CnnParams, "cnn", cnn_section(conv_layers=layers, kernel_size=kernel))
+    assert "cnn.conv_layers" in str(err.value) and "cnn.kernel_size" in str(err.value)
+
+
+@pytest.mark.parametrize(("layers", "kernel"), [(1, 9), (2, 9), (3, 3), (4, 1)])
+def test_depths_that_fit_28x28_are_accepted(layers, kernel):
+    cnn = build_section(CnnParams, "cnn", cnn_section(conv_layers=layers, kernel_size=kernel))
+    assert len(cnn.layer_filters()) == layers
+
+
+def test_int_is_accepted_where_a_number_is_expected():
+    cnn = build_section(CnnParams, "cnn", cnn_section(learning_rate=1))
+    assert cnn.learning_rate == 1.0 and isinstance(cnn.learning_rate, float)
+
+
+def test_svm_gamma_accepts_names_and_numbers_only():
+    section = yaml.safe_load((ROOT / "params.yaml").read_text())["svm"]
+    assert build_section(SvmParams, "svm", {**section, "gamma": 0.01}).gamma == 0.01
+    with pytest.raises(
+        ParamsError, match=r"svm\.gamma = 'big' is not allowed; expected 'scale', 'auto'"
+    ):
+        build_section(SvmParams, "svm", {**section, "gamma": "big"})
+    with pytest.raises(
+        ParamsError, match=r"svm\.kernel = 'sigmoid' is not allowed; expected one of 'rbf'"
+    ):
+        build_section(SvmParams, "svm", {**section, "kernel": "sigmoid"})
+
+
+def test_unknown_section_and_bad_yaml(tmp_path):
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["trian"] = {}
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(params))
+    with pytest.raises(ParamsError, match="unknown section trian; allowed sections: base"):
+        load_params(path)
+    path.write_text("cnn: [unclosed")
+    with pytest.raises(ParamsError, match="not valid YAML"):
+        load_params(path)
+
+
+def test_gate_rules_are_validated_item_by_item(params_file):
+    path = params_file(
+        gate={"rules": [{"file": "m.json", "key": "accuracy", "max_drop": -1, "min": 0.5}]}
+    )
+    with pytest.raises(
+        ParamsError, match=r"gate\.rules\[0\]\.max_drop = -1 is not allowed; expected a number >= 0"
+    ):
+        load_params(path)
+
+
+def test_stage_with_bad_params_exits_2_with_one_line_and_writes_nothing(
+    raw_dir, tmp_path, params_file, capsys
+):
+    path = params_file(split={"val_fraction": 1.5})
+    out, metrics = tmp_path / "split", tmp_path / "data.json"
+    code = split_stage.run_stage(
+        split_stage.main,
+        ["--params", str(path), "--raw", str(raw_dir), "--out", str(out), "--metrics", str(metrics)],
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert err == [
+        "error: params.yaml: split.val_fraction = 1.5 is not allowed; expected a number with 0 < value < 1"
+    ]
+    assert not out.exists() and not metrics.exists()

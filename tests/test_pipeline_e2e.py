@@ -1,0 +1,127 @@
+"""End-to-end: the real dvc CLI on the real Fashion-MNIST, in a temporary git repo."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+
+import pandas as pd
+import pytest
+
+from stages.dataset import CLASS_NAMES
+from tests.conftest import DEBIAN_DATA, require_real_data
+
+pytestmark = pytest.mark.slow
+
+SMALL = {
+    "download": {"sources": [str(DEBIAN_DATA)]},
+    "split": {"train_limit": 3000},
+    "cnn": {"epochs": 1},
+    "evaluate": {"latency_images": 10, "bootstrap_samples": 200},
+    "plot": {"dpi": 50},
+}
+
+
+def changed_stages(project) -> set[str]:
+    return set(json.loads(project.dvc("status", "--json").stdout))
+
+
+def test_repro_split_builds_the_real_splits_offline(dvc_project):
+    require_real_data()
+    project = dvc_project()
+    project.set_params(download={"sources": [str(DEBIAN_DATA)]})  # no network: Debian only
+    project.dvc("repro", "split")
+    counts = json.loads((project.path / "metrics" / "data.json").read_text())
+    assert {name: c["total"] for name, c in counts.items()} == {
+        "train": 54_000,
+        "val": 6_000,
+        "test": 10_000,
+    }
+    for split in counts.values():
+        assert set(split["per_class"]) == set(CLASS_NAMES)
+        for n in split["per_class"].values():
+            assert abs(n - split["total"] / 10) <= 1
+    assert "Data and pipelines are up to date" in project.dvc("status", "split").stdout
+
+    start = time.perf_counter()
+    again = project.dvc("repro", "split").stdout
+    print(f"second `dvc repro split`: {time.perf_counter() - start:.2f} s")
+    assert "Stage 'download' didn't change, skipping" in again
+    assert "Stage 'split' didn't change, skipping" in again
+    assert "Running stage" not in again
+
+
+def test_pipeline_metrics_plots_and_experiments_on_a_real_subset(dvc_project):
+    require_real_data()
+    project = dvc_project()
+    project.set_params(**SMALL)
+    project.commit("small run params")
+    ran = project.dvc("repro").stdout
+    for stage in ("download", "split", "train_cnn", "train_svm", "evaluate", "plot"):
+        assert f"Running stage '{stage}'" in ran
+
+    # the SVM stage on its own
+    svm_train = json.loads((project.path / "metrics" / "svm_train.json").read_text())
+    assert svm_train["train_images"] == 2700 and svm_train["val_accuracy"] > 0.7
+    assert (project.path / "models" / "svm.joblib").stat().st_size > 10_000
+
+    # dvc metrics show lists both models
+    shown = json.loads(project.dvc("metrics", "show", "--json").stdout)
+    files = shown[next(iter(shown))]["data"]
+    cnn = files["metrics/cnn.json"]["data"]
+    svm = files["metrics/svm.json"]["data"]
+    assert 0.6 < cnn["accuracy"] < 1 and 0.7 < svm["accuracy"] < 1
+    assert cnn["test_images"] == svm["test_images"] == 10_000
+    compare = files["metrics/compare.json"]["data"]
+    assert 0 <= compare["mcnemar"]["p_value"] <= 1
+    assert compare["accuracy_difference"] == pytest.approx(cnn["accuracy"] - svm["accuracy"])
+
+    # dvc plots show renders one page referencing every declared plot
+    project.dvc("plots", "show", "-o", "dvc_plots")
+    html = (project.path / "dvc_plots" / "index.html").read_text()
+    for title in (
+        "CNN loss per epoch",
+        "CNN accuracy per epoch",
+        "CNN confusion matrix",
+        "SVM confusion matrix",
+    ):
+        assert title in html
+    for png in ("curves.png", "confusion.png", "per_class_accuracy.png", "misclassified.png"):
+        assert png in html
+    assert "Data and pipelines are up to date" in project.dvc("status").stdout
+    project.commit("baseline results")
+    baseline_cnn = cnn
+
+    # each stage depends on exactly its params sections
+    project.set_params(svm={"C": 5.0})
+    assert changed_stages(project) == {"train_svm"}
+    project.run("git", "checkout", "params.yaml")
+    project.set_params(cnn={"dropout": 0.3})
+    assert changed_stages(project) == {"train_cnn"}
+    project.run("git", "checkout", "params.yaml")
+    project.set_params(
+        gate={"rules": [{"file": "metrics/cnn.json", "key": "accuracy", "max_drop": 0.1, "min": 0.1}]}
+    )
+    assert changed_stages(project) == set()  # the gate is no stage input
+    project.run("git", "checkout", "params.yaml")
+
+    # an experiment re-runs train_cnn and downstream only
+    exp = project.dvc("exp", "run", "-S", "cnn.conv_layers=1").stdout
+    for skipped in ("download", "split", "train_svm"):
+        assert f"Stage '{skipped}' didn't change, skipping" in exp
+    for rerun in ("train_cnn", "evaluate", "plot"):
+        assert f"Running stage '{rerun}'" in exp
+    exp_cnn = json.loads((project.path / "metrics" / "cnn.json").read_text())
+    assert exp_cnn["accuracy"] != baseline_cnn["accuracy"]
+    assert (
+        json.loads((project.path / "metrics" / "svm.json").read_text())["accuracy"] == svm["accuracy"]
+    )
+    meta = json.loads((project.path / "models" / "cnn.json").read_text())
+    assert meta["params"]["cnn"]["conv_layers"] == 1
+    assert meta["summary"]["trainable_params"] == 693_962
+
+    table = pd.read_csv(io.StringIO(project.dvc("exp", "show", "--csv").stdout))
+    shown = set(zip(table["cnn.conv_layers"], table["metrics/cnn.json:accuracy"], strict=True))
+    assert (1, exp_cnn["accuracy"]) in shown
+    assert (2, baseline_cnn["accuracy"]) in shown

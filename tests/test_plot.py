@@ -1,0 +1,103 @@
+import struct
+
+import numpy as np
+import pandas as pd
+
+from stages import plot as plot_stage
+from stages.dataset import CLASS_NAMES, save_split
+from tests.conftest import balanced_labels, synthetic_images
+
+
+def png_size(path):
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+def write_inputs(tmp_path):
+    labels = balanced_labels(5)
+    split = tmp_path / "split"
+    split.mkdir()
+    save_split(split / "test.npz", synthetic_images(labels), labels)
+    live = tmp_path / "live" / "plots" / "metrics"
+    for part in ("train", "eval"):
+        (live / part).mkdir(parents=True)
+        for metric, values in (("loss", [0.9, 0.5, 0.4]), ("accuracy", [0.7, 0.8, 0.85])):
+            pd.DataFrame({"step": range(3), metric: values}).to_csv(
+                live / part / f"{metric}.tsv", sep="\t", index=False
+            )
+    predictions = tmp_path / "predictions"
+    predictions.mkdir()
+    names = np.array(CLASS_NAMES)
+    rng = np.random.default_rng(0)
+    rows = []
+    for model, error_rate in (("cnn", 0.1), ("svm", 0.3)):
+        predicted = np.where(rng.random(len(labels)) < error_rate, (labels + 1) % 10, labels)
+        pd.DataFrame(
+            {"index": range(len(labels)), "actual": names[labels], "predicted": names[predicted]}
+        ).to_csv(predictions / f"{model}.csv", index=False)
+        rows += [
+            {
+                "model": model,
+                "class": c,
+                "precision": 0.9,
+                "recall": 1 - error_rate,
+                "f1": 0.9,
+                "support": 5,
+            }
+            for c in CLASS_NAMES
+        ]
+    pd.DataFrame(rows).to_csv(tmp_path / "per_class.csv", index=False)
+    return split
+
+
+def test_plot_stage_writes_every_png_at_its_declared_size(tmp_path, params_file):
+    split = write_inputs(tmp_path)
+    params = params_file(plot={"misclassified_grid": 3, "dpi": 60})
+    out = tmp_path / "plots"
+    plot_stage.main(
+        [
+            "--params",
+            str(params),
+            "--split",
+            str(split),
+            "--live",
+            str(tmp_path / "live"),
+            "--predictions",
+            str(tmp_path / "predictions"),
+            "--per-class",
+            str(tmp_path / "per_class.csv"),
+            "--out",
+            str(out),
+        ]
+    )
+    assert sorted(p.name for p in out.iterdir()) == sorted(plot_stage.SIZES)
+    for name, (width, height) in plot_stage.SIZES.items():
+        path = out / name
+        assert png_size(path) == (round(width * 60), round(height * 60)), name
+        assert path.stat().st_size > 5_000, name  # real content, not a blank canvas
+
+
+def test_missing_predictions_is_one_clear_error(tmp_path, params_file, capsys):
+    split = write_inputs(tmp_path)
+    (tmp_path / "predictions" / "svm.csv").unlink()
+    code = plot_stage.run_stage(
+        plot_stage.main,
+        [
+            "--params",
+            str(params_file()),
+            "--split",
+            str(split),
+            "--live",
+            str(tmp_path / "live"),
+            "--predictions",
+            str(tmp_path / "predictions"),
+            "--per-class",
+            str(tmp_path / "per_class.csv"),
+            "--out",
+            str(tmp_path / "plots"),
+        ],
+    )
+    assert code == 2
+    assert "svm.csv: file not found (run `dvc repro evaluate`)" in capsys.readouterr().err
+    assert not (tmp_path / "plots").exists()
