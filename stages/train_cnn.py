@@ -43,8 +43,11 @@ def make_dataset(
     flip: bool = False,
     shift: int = 0,
 ) -> tf.data.Dataset:
-    """Batches of CNN input and one-hot labels. With a ``seed``: reshuffled every epoch, and augmented on the fly
-    by random horizontal flips and/or random shifts of up to ``shift`` pixels."""
+    """Batches of CNN input and one-hot labels.
+
+    With a ``seed`` (training): reshuffled every epoch and augmented on the fly by random
+    horizontal flips and/or random shifts of up to ``shift`` pixels.
+    """
     one_hot = keras.utils.to_categorical(labels, NUM_CLASSES).astype(np.float32)
     ds = tf.data.Dataset.from_tensor_slices((to_cnn_input(images), one_hot))
     if seed is None:

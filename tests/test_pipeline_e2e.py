@@ -125,3 +125,30 @@ def test_pipeline_metrics_plots_and_experiments_on_a_real_subset(dvc_project):
     shown = set(zip(table["cnn.conv_layers"], table["metrics/cnn.json:accuracy"], strict=True))
     assert (1, exp_cnn["accuracy"]) in shown
     assert (2, baseline_cnn["accuracy"]) in shown
+
+
+def test_queued_sweep_runs_every_combination(dvc_project):
+    require_real_data()
+    project = dvc_project()
+    project.set_params(**{**SMALL, "split": {"train_limit": 1000}})
+    project.dvc("repro")
+    project.commit("baseline")
+
+    project.dvc("exp", "run", "--queue", "-S", "cnn.conv_layers=1,2,3", "-S", "cnn.dropout=0.1,0.3")
+    project.dvc("queue", "start", "--jobs", "1")
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline:
+        status = project.dvc("queue", "status").stdout
+        if not any(state in status for state in ("Queued", "Running")):
+            break
+        time.sleep(5)
+    assert "Failed" not in status, status
+    assert status.count("Success") == 6, status
+
+    table = pd.read_csv(io.StringIO(project.dvc("exp", "show", "--csv").stdout))
+    experiments = table[table["typ"].str.startswith("branch_")]  # branch_commit, branch_base
+    combos = set(zip(experiments["cnn.conv_layers"], experiments["cnn.dropout"], strict=True))
+    assert combos == {(d, p) for d in (1, 2, 3) for p in (0.1, 0.3)}
+    accuracy = experiments["metrics/cnn.json:accuracy"]
+    assert accuracy.notna().all() and accuracy.between(0.1, 1).all()
+    assert experiments["metrics/svm.json:accuracy"].nunique() == 1  # the SVM never re-ran
