@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -69,6 +70,21 @@ def read_json(path: str | Path) -> Any:
         return json.loads(Path(path).read_text())
     except FileNotFoundError:
         raise PipelineError(f"{path}: file not found (run the stage that writes it)") from None
+
+
+def write_model_meta(
+    path: str | Path, model_path: str | Path, params: dict[str, Any], summary: dict[str, Any]
+) -> None:
+    """Record beside a model what made it: its params sections, run summary, library versions."""
+    write_json(
+        path,
+        {
+            "model": Path(model_path).name,
+            "params": {name: dataclasses.asdict(section) for name, section in params.items()},
+            "summary": summary,
+            "versions": library_versions(),
+        },
+    )
 
 
 def library_versions() -> dict[str, str]:

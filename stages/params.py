@@ -242,8 +242,3 @@ def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
     if missing:
         raise ParamsError(f"params.yaml: missing section {missing[0]}")
     return {name: build_section(cls, name, raw[name]) for name, cls in SECTIONS.items()}
-
-
-def as_dict(section: Any) -> dict[str, Any]:
-    """A params section as plain data, for recording beside a model."""
-    return dataclasses.asdict(section)

@@ -12,7 +12,6 @@ import argparse
 import logging
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import keras
@@ -22,9 +21,9 @@ from dvclive import Live
 from dvclive.keras import DVCLiveCallback
 
 from stages.cnn import build_cnn, make_optimizer
-from stages.common import atomic_path, library_versions, run_stage, write_json
+from stages.common import atomic_path, run_stage, write_model_meta
 from stages.dataset import NUM_CLASSES, load_split, to_cnn_input
-from stages.params import CnnParams, as_dict, load_params
+from stages.params import CnnParams, load_params
 
 log = logging.getLogger(__name__)
 
@@ -135,15 +134,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     log.info("summary: %s", summary)
     with atomic_path(args.model) as tmp:
         model.save(tmp)
-    write_json(
-        args.meta,
-        {
-            "params": {"base": as_dict(params["base"]), "cnn": as_dict(cnn)},
-            "summary": summary,
-            "versions": library_versions(),
-            "model": Path(args.model).name,
-        },
-    )
+    write_model_meta(args.meta, args.model, {"base": params["base"], "cnn": cnn}, summary)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ import argparse
 import logging
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import joblib
@@ -18,10 +17,10 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
-from stages.common import atomic_path, library_versions, run_stage, write_json
+from stages.common import atomic_path, run_stage, write_json, write_model_meta
 from stages.dataset import load_split, to_flat
 from stages.errors import ParamsError
-from stages.params import SvmParams, as_dict, load_params
+from stages.params import SvmParams, load_params
 from stages.svm import build_svm
 
 log = logging.getLogger(__name__)
@@ -88,15 +87,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     log.info("summary: %s", summary)
     with atomic_path(args.model) as tmp:
         joblib.dump(pipeline, tmp)
-    write_json(
-        args.meta,
-        {
-            "params": {"base": as_dict(params["base"]), "svm": as_dict(svm)},
-            "summary": summary,
-            "versions": library_versions(),
-            "model": Path(args.model).name,
-        },
-    )
+    write_model_meta(args.meta, args.model, {"base": params["base"], "svm": svm}, summary)
     write_json(args.metrics, summary)
 
 

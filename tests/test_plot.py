@@ -51,26 +51,28 @@ def write_inputs(tmp_path):
     return split
 
 
+def plot_args(tmp_path, params, split):
+    return [
+        "--params",
+        str(params),
+        "--split",
+        str(split),
+        "--live",
+        str(tmp_path / "live"),
+        "--predictions",
+        str(tmp_path / "predictions"),
+        "--per-class",
+        str(tmp_path / "per_class.csv"),
+        "--out",
+        str(tmp_path / "plots"),
+    ]
+
+
 def test_plot_stage_writes_every_png_at_its_declared_size(tmp_path, params_file):
     split = write_inputs(tmp_path)
     params = params_file(plot={"misclassified_grid": 3, "dpi": 60})
     out = tmp_path / "plots"
-    plot_stage.main(
-        [
-            "--params",
-            str(params),
-            "--split",
-            str(split),
-            "--live",
-            str(tmp_path / "live"),
-            "--predictions",
-            str(tmp_path / "predictions"),
-            "--per-class",
-            str(tmp_path / "per_class.csv"),
-            "--out",
-            str(out),
-        ]
-    )
+    plot_stage.main(plot_args(tmp_path, params, split))
     assert sorted(p.name for p in out.iterdir()) == sorted(plot_stage.SIZES)
     for name, (width, height) in plot_stage.SIZES.items():
         path = out / name
@@ -81,23 +83,7 @@ def test_plot_stage_writes_every_png_at_its_declared_size(tmp_path, params_file)
 def test_missing_predictions_is_one_clear_error(tmp_path, params_file, capsys):
     split = write_inputs(tmp_path)
     (tmp_path / "predictions" / "svm.csv").unlink()
-    code = plot_stage.run_stage(
-        plot_stage.main,
-        [
-            "--params",
-            str(params_file()),
-            "--split",
-            str(split),
-            "--live",
-            str(tmp_path / "live"),
-            "--predictions",
-            str(tmp_path / "predictions"),
-            "--per-class",
-            str(tmp_path / "per_class.csv"),
-            "--out",
-            str(tmp_path / "plots"),
-        ],
-    )
+    code = plot_stage.run_stage(plot_stage.main, plot_args(tmp_path, params_file(), split))
     assert code == 2
     assert "svm.csv: file not found (run `dvc repro evaluate`)" in capsys.readouterr().err
     assert not (tmp_path / "plots").exists()
