@@ -77,7 +77,8 @@ def per_class_figure(per_class: pd.DataFrame) -> Figure:
     recall = per_class.pivot(index="class", columns="model", values="recall")
     recall = recall.reindex(list(CLASS_NAMES)[::-1]).rename(columns=MODELS)
     recall.plot.barh(ax=ax, width=0.8)
-    ax.set(title="Per-class test accuracy (recall)", xlabel="accuracy", xlim=(0, 1), ylabel="")
+    low = max(0.0, np.floor(recall.min().min() * 10 - 0.5) / 10)  # zoom in on the differences
+    ax.set(title="Per-class test accuracy (recall)", xlabel="accuracy", xlim=(low, 1), ylabel="")
     ax.grid(axis="x", alpha=0.3)
     return fig
 
