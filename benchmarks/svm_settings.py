@@ -22,6 +22,7 @@ SETTINGS = [  # changes to params.yaml's svm section
     {"features": "pixels+hog", "pca_components": 60},
     {"features": "pixels+hog", "pca_components": 80},
     {"features": "pixels+hog", "pca_components": 80, "train_limit": 10_000},
+    {"features": "pixels", "pca_components": 50, "train_limit": 10_000},
 ]
 
 
