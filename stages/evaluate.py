@@ -31,7 +31,7 @@ Predictor = Callable[[np.ndarray], np.ndarray]  # uint8 images (n, 28, 28) -> la
 
 
 def load_predictors(cnn_path: str, svm_path: str, batch_size: int) -> dict[str, Predictor]:
-    import keras  # only this stage and train_cnn need TensorFlow
+    import keras  # imported here: importing this module (e.g. in tests) stays cheap
 
     for path in (cnn_path, svm_path):
         if not Path(path).exists():
