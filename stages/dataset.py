@@ -32,7 +32,8 @@ RAW_FILES: dict[str, str] = {
     "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
     "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
 }
-SPLITS = ("train", "val", "test")
+# The two models compared: key (names their files, e.g. metrics/<key>.json) -> display name.
+MODELS: dict[str, str] = {"cnn": "CNN", "svm": "SVM"}
 
 
 def read_raw(raw_dir: str | Path, prefix: str) -> tuple[np.ndarray, np.ndarray]:

@@ -20,13 +20,12 @@ import numpy as np
 import pandas as pd
 
 from stages.common import atomic_path, read_json, run_stage, write_json
-from stages.dataset import CLASS_NAMES, load_split, to_cnn_input, to_flat
+from stages.dataset import CLASS_NAMES, MODELS, load_split, to_cnn_input, to_flat
 from stages.errors import DataError
 from stages.params import load_params
 from stages.stats import bootstrap_accuracy, mcnemar, per_class_table, summary_metrics
 
 log = logging.getLogger(__name__)
-MODELS = ("cnn", "svm")
 Predictor = Callable[[np.ndarray], np.ndarray]  # uint8 images (n, 28, 28) -> labels (n,)
 
 

@@ -18,10 +18,10 @@ from typing import Any, Literal, TypeVar
 
 import yaml
 
+from stages.dataset import IMAGE_SHAPE
 from stages.errors import ParamsError
 
 T = TypeVar("T")
-IMAGE_SIDE = 28
 
 
 def rule(allowed: str, check: Callable[[Any], bool]) -> Any:
@@ -77,7 +77,7 @@ class CnnParams:
                 f"params.yaml: cnn.filters = {self.filters} has {len(self.filters)} entries; "
                 f"expected one per layer (cnn.conv_layers = {self.conv_layers})"
             )
-        side = IMAGE_SIDE
+        side = IMAGE_SHAPE[0]
         for layer in range(1, self.conv_layers + 1):
             side = (side - self.kernel_size + 1) // 2  # 'valid' conv, then 2x2 max-pool
             if side < 1:

@@ -19,12 +19,11 @@ from matplotlib.figure import Figure
 from sklearn.metrics import ConfusionMatrixDisplay
 
 from stages.common import atomic_path, run_stage
-from stages.dataset import CLASS_NAMES, load_split
+from stages.dataset import CLASS_NAMES, MODELS, load_split
 from stages.errors import DataError
 from stages.params import load_params
 
 log = logging.getLogger(__name__)
-MODELS = {"cnn": "CNN", "svm": "SVM"}
 SIZES = {  # inches; the PNG is this times the dpi
     "curves.png": (12.0, 4.5),
     "confusion.png": (16.0, 7.0),
