@@ -36,7 +36,7 @@ def read_table(path: Path, sep: str = ",") -> pd.DataFrame:
     try:
         return pd.read_csv(path, sep=sep)
     except FileNotFoundError:
-        raise DataError(f"{path}: file not found (run `dvc repro evaluate`)") from None
+        raise DataError(f"{path}: file not found (run `dvc repro` to write it)") from None
 
 
 def curves_figure(live_dir: Path) -> Figure:

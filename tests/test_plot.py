@@ -85,5 +85,5 @@ def test_missing_predictions_is_one_clear_error(tmp_path, params_file, capsys):
     (tmp_path / "predictions" / "svm.csv").unlink()
     code = plot_stage.run_stage(plot_stage.main, plot_args(tmp_path, params_file(), split))
     assert code == 2
-    assert "svm.csv: file not found (run `dvc repro evaluate`)" in capsys.readouterr().err
+    assert "svm.csv: file not found (run `dvc repro` to write it)" in capsys.readouterr().err
     assert not (tmp_path / "plots").exists()
