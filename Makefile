@@ -4,6 +4,7 @@ PYTHON ?= python3
 BIN := $(abspath $(VENV))/bin
 STAMP := $(VENV)/.installed
 DEBIAN_DATA := /usr/share/datasets/fashion-mnist
+CODE := fmnist stages commands benchmarks tests
 # dvc runs each stage's `python -m stages.X` through the shell: the venv must come first
 export PATH := $(BIN):$(PATH)
 
@@ -29,8 +30,8 @@ run: $(STAMP) data
 	$(BIN)/dvc repro
 
 lint: $(STAMP)
-	$(BIN)/ruff check stages tests
-	$(BIN)/ruff format --check stages tests
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
 
 test: lint
 	$(BIN)/python -m pytest

@@ -1,6 +1,6 @@
 """Benchmark: test accuracy and seconds of several SVM settings on the real split.
 
-    python benchmarks/svm_settings.py [--split data/split] [--limit N]
+    python benchmarks/svm_settings.py [--split data/split] [--params params.yaml]
 
 Run `dvc repro split` first. Prints one line per setting: test accuracy, fit seconds, and the
 seconds to predict the 10,000 test images. Measures; asserts nothing.
@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from stages.dataset import load_split
-from stages.params import load_params
-from stages.train_svm import train_svm
+from fmnist.data.dataset import load_split
+from fmnist.models.svm import fit_svm, score_svm
+from fmnist.params import load_params
 
 SETTINGS = [  # changes to params.yaml's svm section
     {"features": "pixels", "pca_components": 50},
@@ -32,18 +32,17 @@ def main() -> None:
     parser.add_argument("--params", default="params.yaml")
     args = parser.parse_args()
     params = load_params(args.params)
-    base, seed = params["svm"], params["base"].seed
     train, test = load_split(args.split, "train"), load_split(args.split, "test")
     print(f"{'setting':<48} {'test acc':>8} {'fit s':>7} {'pred s':>7} {'total s':>7}")
     for changes in SETTINGS:
-        svm = dataclasses.replace(base, **changes)
-        # train_svm measures the evaluation set it is given: here, the 10,000 test images
-        _, run = train_svm(svm, seed, train, test)
-        total = run["fit_seconds"] + run["val_predict_seconds"]
-        label = f"{svm.features} pca={svm.pca_components} C={svm.C:g} n={run['train_images']}"
+        svm = dataclasses.replace(params.svm, **changes)
+        pipeline, fit = fit_svm(svm, params.base.seed, *train)
+        score = score_svm(pipeline, *test)
+        total = fit["fit_seconds"] + score["predict_seconds"]
+        label = f"{svm.features} pca={svm.pca_components} C={svm.C:g} n={fit['train_images']}"
         print(
-            f"{label:<48} {run['val_accuracy']:8.4f} {run['fit_seconds']:7.1f} "
-            f"{run['val_predict_seconds']:7.1f} {total:7.1f}",
+            f"{label:<48} {score['accuracy']:8.4f} {fit['fit_seconds']:7.1f} "
+            f"{score['predict_seconds']:7.1f} {total:7.1f}",
             flush=True,
         )
 

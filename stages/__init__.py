@@ -1,1 +1,4 @@
-"""Stages of the Fashion-MNIST CNN-vs-SVM DVC pipeline: one module per dvc.yaml stage."""
+"""DVC stage entry points, one module per ``dvc.yaml`` stage, named like it.
+
+Each is thin: parse arguments, load inputs, call the ``fmnist`` library, save outputs.
+"""

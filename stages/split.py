@@ -12,41 +12,13 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-from sklearn.model_selection import train_test_split
-
-from stages.common import atomic_path, run_stage, write_json
-from stages.dataset import CLASS_NAMES, read_raw, save_split
-from stages.errors import ParamsError
-from stages.params import load_params
+from fmnist.cli import run_stage
+from fmnist.data.dataset import read_raw, save_split
+from fmnist.data.split import class_counts, split_indices
+from fmnist.files import atomic_path, write_json
+from fmnist.params import load_params
 
 log = logging.getLogger(__name__)
-
-
-def split_indices(
-    labels: np.ndarray, val_fraction: float, train_limit: int, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of the train and validation sets, both stratified by label, sorted."""
-    pool = np.arange(len(labels))
-    if train_limit:
-        if train_limit > len(labels):
-            raise ParamsError(
-                f"params.yaml: split.train_limit = {train_limit} is not allowed; "
-                f"expected 0 (all) or at most {len(labels)}"
-            )
-        if train_limit < len(labels):
-            pool, _ = train_test_split(
-                pool, train_size=train_limit, stratify=labels, random_state=seed
-            )
-    train, val = train_test_split(
-        pool, test_size=val_fraction, stratify=labels[pool], random_state=seed
-    )
-    return np.sort(train), np.sort(val)
-
-
-def class_counts(labels: np.ndarray) -> dict[str, int]:
-    counts = np.bincount(labels, minlength=len(CLASS_NAMES))
-    return {name: int(n) for name, n in zip(CLASS_NAMES, counts, strict=True)}
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -57,11 +29,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--metrics", required=True, help="JSON file of class counts")
     args = parser.parse_args(argv)
     params = load_params(args.params)
-    split, seed = params["split"], params["base"].seed
 
     train_images, train_labels = read_raw(args.raw, "train")
     test_images, test_labels = read_raw(args.raw, "t10k")
-    train_idx, val_idx = split_indices(train_labels, split.val_fraction, split.train_limit, seed)
+    train_idx, val_idx = split_indices(
+        train_labels, params.split.val_fraction, params.split.train_limit, params.base.seed
+    )
     arrays = {
         "train": (train_images[train_idx], train_labels[train_idx]),
         "val": (train_images[val_idx], train_labels[val_idx]),

@@ -2,34 +2,21 @@ import json
 
 import numpy as np
 import pytest
-import yaml
 
+from fmnist.data.dataset import save_split
+from fmnist.models.cnn import build_cnn
+from fmnist.models.training import eval_dataset, train_cnn, training_dataset
 from stages import train_cnn as train_cnn_stage
-from stages.cnn import build_cnn
-from stages.dataset import save_split
-from stages.params import CnnParams, build_section
-from stages.train_cnn import make_dataset, train_cnn
-from tests.conftest import ROOT, balanced_labels, synthetic_images
+from tests.helpers import balanced_labels, project_params, synthetic_images
 
 
-def cnn_params(**changes) -> CnnParams:
-    section = yaml.safe_load((ROOT / "params.yaml").read_text())["cnn"]
-    return build_section(CnnParams, "cnn", {**section, **changes})
-
-
-def expected_params(filters, kernel, dense=128, side=28, channels=1):
-    """Trainable parameters counted by hand: conv weights + biases, then the two dense layers."""
-    total = 0
-    for f in filters:
-        total += kernel * kernel * channels * f + f
-        side, channels = (side - kernel + 1) // 2, f
-    flat = side * side * channels
-    return total + flat * dense + dense + dense * 10 + 10
+def cnn_params(**changes):
+    return project_params(cnn=changes).cnn
 
 
 def test_default_is_the_study_model_with_225034_parameters():
     model = build_cnn(cnn_params())
-    assert model.count_params() == 225_034 == expected_params([32, 64], 3)
+    assert model.count_params() == 225_034
     kinds = [type(layer).__name__ for layer in model.layers]
     assert kinds == [
         "InputLayer",
@@ -45,36 +32,59 @@ def test_default_is_the_study_model_with_225034_parameters():
     assert model.get_layer("dropout").rate == 0.2
 
 
+# Trainable parameters counted by hand: each conv layer k*k*in*out + out, each 'valid' 3x3 conv
+# takes 2 pixels off the side and each pool halves it (28 -> 26 -> 13 -> 11 -> 5 -> 3 -> 1); then
+# flat*128 + 128 and 128*10 + 10. E.g. [32, 64]: 320 + 18,496 + (5*5*64)*128+128 + 1,290.
 @pytest.mark.parametrize(
-    ("changes", "filters", "kernel", "pooled"),
+    ("changes", "pooled", "parameters"),
     [
-        ({"conv_layers": 1}, [32], 3, (13, 13, 32)),
-        ({"conv_layers": 2}, [32, 64], 3, (5, 5, 64)),
-        ({"conv_layers": 3}, [32, 64, 128], 3, (1, 1, 128)),
-        ({"conv_layers": 2, "filters": [16, 16], "kernel_size": 5}, [16, 16], 5, (4, 4, 16)),
+        ({"conv_layers": 1}, (13, 13, 32), 320 + 692_352 + 1_290),
+        ({"conv_layers": 2}, (5, 5, 64), 320 + 18_496 + 204_928 + 1_290),
+        ({"conv_layers": 3}, (1, 1, 128), 320 + 18_496 + 73_856 + 16_512 + 1_290),
+        # 5x5 kernels: 28 -> 24 -> 12 -> 8 -> 4
+        (
+            {"conv_layers": 2, "filters": [16, 16], "kernel_size": 5},
+            (4, 4, 16),
+            416 + 6_416 + 32_896 + 1_290,
+        ),
     ],
 )
-def test_depths_shapes_and_parameter_counts(changes, filters, kernel, pooled):
+def test_depths_shapes_and_parameter_counts(changes, pooled, parameters):
     model = build_cnn(cnn_params(**changes))
     assert model.output_shape == (None, 10)
-    assert model.get_layer(f"pool{len(filters)}").output.shape[1:] == pooled
-    assert model.count_params() == expected_params(filters, kernel)
+    assert model.get_layer(f"pool{changes['conv_layers']}").output.shape[1:] == pooled
+    assert model.count_params() == parameters
 
 
 def test_one_conv_layer_model_is_bigger():
     assert build_cnn(cnn_params(conv_layers=1)).count_params() == 693_962
 
 
-def test_training_dataset_shuffles_and_flips_only_training_batches():
+def test_eval_dataset_keeps_images_labels_and_order():
     labels = balanced_labels(4)
     images = synthetic_images(labels)
-    plain = next(iter(make_dataset(images, labels, 40)))
-    np.testing.assert_array_equal(plain[1].numpy().argmax(axis=1), labels)
-    flipped = np.concatenate([x.numpy() for x, _ in make_dataset(images, labels, 40, 0, flip=True)])
-    order_free = np.sort(flipped.reshape(40, -1).sum(axis=1))
-    np.testing.assert_allclose(
-        order_free, np.sort(images.reshape(40, -1).sum(axis=1) / 255), rtol=1e-5
-    )
+    x, y = next(iter(eval_dataset(images, labels, 40)))
+    np.testing.assert_array_equal(np.rint(x.numpy()[..., 0] * 255).astype(np.uint8), images)
+    np.testing.assert_array_equal(y.numpy().argmax(axis=1), labels)
+
+
+def test_training_dataset_shuffles_and_flips_some_images_with_their_labels():
+    labels = balanced_labels(4)
+    images = synthetic_images(labels)
+    originals = {image.tobytes(): i for i, image in enumerate(images)}
+    mirrors = {image[:, ::-1].tobytes(): i for i, image in enumerate(images)}
+    order, flipped = [], 0
+    for x, y in training_dataset(images, labels, 16, seed=0, flip=True):
+        for image, one_hot in zip(x.numpy(), y.numpy(), strict=True):
+            pixels = np.rint(image[..., 0] * 255).astype(np.uint8).tobytes()
+            assert pixels in originals or pixels in mirrors, "neither the image nor its mirror"
+            index = originals[pixels] if pixels in originals else mirrors[pixels]
+            flipped += pixels not in originals
+            assert one_hot.argmax() == labels[index]
+            order.append(index)
+    assert sorted(order) == list(range(40))  # every image exactly once per epoch
+    assert order != list(range(40))  # shuffled
+    assert 5 < flipped < 35  # about half flipped, horizontally
 
 
 def tiny_data():

@@ -7,16 +7,18 @@ from pathlib import Path
 
 import pytest
 
+from fmnist.cli import run_stage
+from fmnist.data import download as download_module
+from fmnist.data.download import DownloadError, download
 from stages import download as download_stage
-from stages.download import DownloadError, download
 
 
 @pytest.fixture
 def fake_files(monkeypatch, tmp_path):
     """Small stand-ins for the four files, with their decompressed SHA-256 pinned."""
-    contents = {name: f"content of {name}".encode() * 50 for name in download_stage.RAW_FILES}
+    contents = {name: f"content of {name}".encode() * 50 for name in download_module.RAW_FILES}
     pinned = {name: hashlib.sha256(data).hexdigest() for name, data in contents.items()}
-    monkeypatch.setattr(download_stage, "RAW_FILES", pinned)
+    monkeypatch.setattr(download_module, "RAW_FILES", pinned)
     return contents
 
 
@@ -95,7 +97,7 @@ def test_stage_main_refuses_truncated_file_with_one_line(fake_files, tmp_path, p
     source = write_source(tmp_path / "debian", fake_files, truncate="train-images-idx3-ubyte.gz")
     params = params_file(download={"sources": [str(source)], "timeout_s": 5})
     out = tmp_path / "raw"
-    code = download_stage.run_stage(download_stage.main, ["--params", str(params), "--out", str(out)])
+    code = run_stage(download_stage.main, ["--params", str(params), "--out", str(out)])
     lines = capsys.readouterr().err.strip().splitlines()
     assert code == 2
     assert lines[-1].startswith("error: no source gave a verified train-images-idx3-ubyte.gz: ")

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from skimage.feature import hog
 
-from stages.features import FEATURES, feature_transformer, hog_features, pixels_and_hog
+from fmnist.models.features import FEATURES, feature_transformer, hog_features, pixels_and_hog
 
 
 def skimage_hog(images):

@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-from stages import gate
-from stages.gate import gate_table, lookup
-from stages.params import GateRule
+from commands import gate
+from commands.gate import gate_table, lookup
+from fmnist.params import GateRule
 
 RULES = [
     GateRule(file="m/cnn.json", key="accuracy", max_drop=0.005, min=0.9),

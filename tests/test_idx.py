@@ -3,9 +3,9 @@ import gzip
 import numpy as np
 import pytest
 
-from stages.dataset import read_raw
-from stages.errors import DataError
-from stages.idx import encode_idx, parse_idx, read_idx, write_idx
+from fmnist.data.dataset import read_raw
+from fmnist.data.idx import encode_idx, parse_idx, read_idx, write_idx
+from fmnist.errors import DataError
 
 
 def test_roundtrip_plain_and_gzip(tmp_path):

@@ -1,27 +1,24 @@
-from pathlib import Path
-
 import pytest
 import yaml
 
+from fmnist.cli import run_stage
+from fmnist.errors import ParamsError
+from fmnist.models.cnn import layer_filters
+from fmnist.params import CnnParams, SvmParams, build_section, load_params
 from stages import split as split_stage
-from stages.errors import ParamsError
-from stages.params import CnnParams, SvmParams, build_section, load_params
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import ROOT, raw_params
 
 
 def cnn_section(**changes):
-    section = yaml.safe_load((ROOT / "params.yaml").read_text())["cnn"]
-    section.update(changes)
-    return section
+    return raw_params(cnn=changes)["cnn"]
 
 
 def test_project_params_load_and_default_cnn_is_the_study_model():
     params = load_params(ROOT / "params.yaml")
-    cnn = params["cnn"]
-    assert (cnn.conv_layers, cnn.layer_filters(), cnn.kernel_size) == (2, [32, 64], 3)
+    cnn = params.cnn
+    assert (cnn.conv_layers, layer_filters(cnn), cnn.kernel_size) == (2, [32, 64], 3)
     assert (cnn.dense_units, cnn.dropout, cnn.optimizer) == (128, 0.2, "adam")
-    assert isinstance(params["svm"], SvmParams)
+    assert isinstance(params.svm, SvmParams) and params.base.seed == 42
 
 
 @pytest.mark.parametrize(
@@ -68,7 +65,7 @@ def test_depth_or_kernel_that_empties_the_feature_map_is_refused(layers, kernel)
 @pytest.mark.parametrize(("layers", "kernel"), [(1, 9), (2, 9), (3, 3), (4, 1)])
 def test_depths_that_fit_28x28_are_accepted(layers, kernel):
     cnn = build_section(CnnParams, "cnn", cnn_section(conv_layers=layers, kernel_size=kernel))
-    assert len(cnn.layer_filters()) == layers
+    assert len(layer_filters(cnn)) == layers
 
 
 def test_int_is_accepted_where_a_number_is_expected():
@@ -77,7 +74,7 @@ def test_int_is_accepted_where_a_number_is_expected():
 
 
 def test_svm_gamma_accepts_names_and_numbers_only():
-    section = yaml.safe_load((ROOT / "params.yaml").read_text())["svm"]
+    section = raw_params()["svm"]
     assert build_section(SvmParams, "svm", {**section, "gamma": 0.01}).gamma == 0.01
     with pytest.raises(
         ParamsError, match=r"svm\.gamma = 'big' is not allowed; expected 'scale', 'auto'"
@@ -90,11 +87,11 @@ def test_svm_gamma_accepts_names_and_numbers_only():
 
 
 def test_unknown_section_and_bad_yaml(tmp_path):
-    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params = raw_params()
     params["trian"] = {}
-    path = tmp_path / "params.yaml"
+    path = tmp_path / "other.yaml"
     path.write_text(yaml.safe_dump(params))
-    with pytest.raises(ParamsError, match="unknown section trian; allowed sections: base"):
+    with pytest.raises(ParamsError, match=f"^{path}: unknown section trian; allowed sections: base"):
         load_params(path)
     path.write_text("cnn: [unclosed")
     with pytest.raises(ParamsError, match="not valid YAML"):
@@ -116,13 +113,13 @@ def test_stage_with_bad_params_exits_2_with_one_line_and_writes_nothing(
 ):
     path = params_file(split={"val_fraction": 1.5})
     out, metrics = tmp_path / "split", tmp_path / "data.json"
-    code = split_stage.run_stage(
+    code = run_stage(
         split_stage.main,
         ["--params", str(path), "--raw", str(raw_dir), "--out", str(out), "--metrics", str(metrics)],
     )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
     assert err == [
-        "error: params.yaml: split.val_fraction = 1.5 is not allowed; expected a number with 0 < value < 1"
+        f"error: {path}: split.val_fraction = 1.5 is not allowed; expected a number with 0 < value < 1"
     ]
     assert not out.exists() and not metrics.exists()

@@ -9,8 +9,8 @@ import time
 import pandas as pd
 import pytest
 
-from stages.dataset import CLASS_NAMES
-from tests.conftest import DEBIAN_DATA, require_real_data
+from fmnist.data.dataset import CLASS_NAMES
+from tests.helpers import DEBIAN_DATA, require_real_data
 
 pytestmark = pytest.mark.slow
 

@@ -3,9 +3,10 @@ import struct
 import numpy as np
 import pandas as pd
 
+from fmnist.data.dataset import CLASS_NAMES, save_split
+from fmnist.evaluation.figures import SIZES
 from stages import plot as plot_stage
-from stages.dataset import CLASS_NAMES, save_split
-from tests.conftest import balanced_labels, synthetic_images
+from tests.helpers import balanced_labels, synthetic_images
 
 
 def png_size(path):
@@ -73,8 +74,8 @@ def test_plot_stage_writes_every_png_at_its_declared_size(tmp_path, params_file)
     params = params_file(plot={"misclassified_grid": 3, "dpi": 60})
     out = tmp_path / "plots"
     plot_stage.main(plot_args(tmp_path, params, split))
-    assert sorted(p.name for p in out.iterdir()) == sorted(plot_stage.SIZES)
-    for name, (width, height) in plot_stage.SIZES.items():
+    assert sorted(p.name for p in out.iterdir()) == sorted(SIZES)
+    for name, (width, height) in SIZES.items():
         path = out / name
         assert png_size(path) == (round(width * 60), round(height * 60)), name
         assert path.stat().st_size > 5_000, name  # real content, not a blank canvas
@@ -85,5 +86,5 @@ def test_missing_predictions_is_one_clear_error(tmp_path, params_file, capsys):
     (tmp_path / "predictions" / "svm.csv").unlink()
     code = plot_stage.run_stage(plot_stage.main, plot_args(tmp_path, params_file(), split))
     assert code == 2
-    assert "svm.csv: file not found (run `dvc repro` to write it)" in capsys.readouterr().err
+    assert "svm.csv: file not found (run `dvc repro evaluate` to write it)" in capsys.readouterr().err
     assert not (tmp_path / "plots").exists()

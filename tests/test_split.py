@@ -3,10 +3,10 @@ import json
 import numpy as np
 import pytest
 
+from fmnist.data.dataset import CLASS_NAMES, load_split
+from fmnist.data.split import split_indices, stratified_subset
+from fmnist.errors import ParamsError
 from stages import split as split_stage
-from stages.dataset import CLASS_NAMES, load_split
-from stages.errors import ParamsError
-from stages.split import split_indices
 
 
 def labels_of(per_class):
@@ -42,9 +42,22 @@ def test_train_limit_keeps_stratification():
 def test_train_limit_larger_than_the_data_is_refused():
     with pytest.raises(
         ParamsError,
-        match=r"split\.train_limit = 7000 is not allowed; expected 0 \(all\) or at most 6000",
+        match=r"split\.train_limit = 7000 is not allowed; expected 0 \(all\) or from 10 \(one image per class\) to 6000",
     ):
         split_indices(labels_of(600), 0.1, 7000, 0)
+
+
+def test_stratified_subset_keeps_class_proportions_and_names_the_key():
+    labels = np.repeat(np.arange(10), [50] * 5 + [150] * 5)  # 1,000 labels, two class sizes
+    keep = stratified_subset(labels, 200, seed=0, key="svm.train_limit")
+    assert len(keep) == 200 and np.all(np.diff(keep) > 0)
+    np.testing.assert_array_equal(np.bincount(labels[keep]), [10] * 5 + [30] * 5)
+    assert not np.array_equal(keep, stratified_subset(labels, 200, seed=1, key="k"))
+    np.testing.assert_array_equal(stratified_subset(labels, 0, 0, "k"), np.arange(1000))
+    with pytest.raises(
+        ParamsError, match=r"^svm\.train_limit = 5 is not allowed; expected 0 \(all\) or from 10"
+    ):
+        stratified_subset(labels, 5, 0, "svm.train_limit")
 
 
 def test_main_writes_arrays_and_class_counts(raw_dir, tmp_path, params_file):

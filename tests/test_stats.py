@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from stages.stats import bootstrap_accuracy, mcnemar, per_class_table, summary_metrics
+from fmnist.evaluation.stats import bootstrap_accuracy, mcnemar, per_class_table, summary_metrics
 
 
 def correctness(both, only_a, only_b, neither):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from stages.errors import DataError
+from fmnist.errors import DataError
 
 UBYTE = 0x08  # the only IDX element type Fashion-MNIST uses
 

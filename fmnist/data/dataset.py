@@ -6,8 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from stages.errors import DataError
-from stages.idx import read_idx
+from fmnist.data.idx import read_idx
+from fmnist.errors import DataError
+from fmnist.files import require_file
 
 CLASS_NAMES: tuple[str, ...] = (
     "T-shirt/top",
@@ -65,12 +66,8 @@ def save_split(path: str | Path, images: np.ndarray, labels: np.ndarray) -> None
 
 def load_split(split_dir: str | Path, name: str) -> tuple[np.ndarray, np.ndarray]:
     """uint8 images (n, 28, 28) and labels (n,) of split ``name`` ('train', 'val', 'test')."""
-    path = Path(split_dir) / f"{name}.npz"
-    try:
-        with np.load(path) as data:
-            return data["images"], data["labels"]
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found (run `dvc repro split`)") from None
+    with np.load(require_file(Path(split_dir) / f"{name}.npz", "split")) as data:
+        return data["images"], data["labels"]
 
 
 def to_cnn_input(images: np.ndarray) -> np.ndarray:

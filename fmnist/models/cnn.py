@@ -5,8 +5,15 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from stages.dataset import IMAGE_SHAPE, NUM_CLASSES
-from stages.params import CnnParams
+from fmnist.data.dataset import IMAGE_SHAPE, NUM_CLASSES
+from fmnist.params import CnnParams
+
+
+def layer_filters(params: CnnParams) -> list[int]:
+    """Filters per conv layer: ``cnn.filters`` as listed, or doubled per layer from one number."""
+    if isinstance(params.filters, list):
+        return list(params.filters)
+    return [params.filters * 2**i for i in range(params.conv_layers)]
 
 
 def build_cnn(params: CnnParams) -> keras.Model:
@@ -17,7 +24,7 @@ def build_cnn(params: CnnParams) -> keras.Model:
     """
     inputs = keras.Input(shape=(*IMAGE_SHAPE, 1), name="image")
     x = inputs
-    for i, filters in enumerate(params.layer_filters(), start=1):
+    for i, filters in enumerate(layer_filters(params), start=1):
         x = layers.Conv2D(filters, params.kernel_size, activation="relu", name=f"conv{i}")(x)
         x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
     x = layers.Flatten(name="flatten")(x)

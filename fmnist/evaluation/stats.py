@@ -9,7 +9,7 @@ import pandas as pd
 from scipy import stats
 from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 
-from stages.dataset import CLASS_NAMES
+from fmnist.data.dataset import CLASS_NAMES
 
 EXACT_BELOW = 25  # McNemar: exact binomial test when there are fewer disagreements than this
 
@@ -25,8 +25,12 @@ def per_class_table(y_true: np.ndarray, y_pred: np.ndarray) -> pd.DataFrame:
     )
 
 
-def summary_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, Any]:
-    table = per_class_table(y_true, y_pred)
+def summary_metrics(
+    y_true: np.ndarray, y_pred: np.ndarray, table: pd.DataFrame | None = None
+) -> dict[str, Any]:
+    """Accuracy, macro-F1 and the weakest class; ``table``: :func:`per_class_table`, if at hand."""
+    if table is None:
+        table = per_class_table(y_true, y_pred)
     weakest = table.loc[table["recall"].idxmin()]
     return {
         "accuracy": float(accuracy_score(y_true, y_pred)),

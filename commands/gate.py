@@ -1,6 +1,6 @@
 """Accuracy regression gate: fail when a metric drops too far below a baseline revision.
 
-    python -m stages.gate [BASELINE] [--current REV]
+    python -m commands.gate [BASELINE] [--current REV]
 
 BASELINE is any git revision or DVC experiment name (default HEAD); the metrics compared are
 those of the workspace unless ``--current`` names another revision. Rules come from the
@@ -20,8 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from stages.common import run_stage
-from stages.params import GateRule, load_params
+from fmnist.cli import run_stage
+from fmnist.params import GateRule, load_params
 
 log = logging.getLogger(__name__)
 Metrics = Mapping[str, Any] | None  # one metrics file's content; None: missing
@@ -100,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--current", default=None, help="revision to check (default: workspace)")
     parser.add_argument("--params", default="params.yaml")
     args = parser.parse_args(argv)
-    rules = load_params(args.params)["gate"].rules
+    rules = load_params(args.params).gate.rules
     files = [rule.file for rule in rules]
     table = gate_table(rules, read_metrics(files, args.baseline), read_metrics(files, args.current))
     with pd.option_context("display.width", 200, "display.max_colwidth", 80):

@@ -3,8 +3,9 @@
 Each section of params.yaml is described once, by a frozen dataclass below. Field types come
 from the annotations (``Literal`` lists the allowed choices); ranges come from ``rule()``.
 Every key is required, so params.yaml is the single place where a value lives. Unknown keys,
-wrong types and out-of-range values raise :class:`ParamsError` naming the key, the value and
-what is allowed, before a stage does any work.
+wrong types and out-of-range values raise :class:`ParamsError` naming the file, the key, the
+value and what is allowed, before a stage does any work. :func:`load_params` returns a typed
+:class:`Params` (``params.cnn.epochs``, ``params.base.seed``).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from typing import Any, Literal, TypeVar
 
 import yaml
 
-from stages.dataset import IMAGE_SHAPE
-from stages.errors import ParamsError
+from fmnist.data.dataset import IMAGE_SHAPE
+from fmnist.errors import ParamsError
 
 T = TypeVar("T")
 
@@ -66,15 +67,10 @@ class CnnParams:
     augment_shift: int = rule("an integer from 0 (off) to 4 pixels", lambda v: 0 <= v <= 4)
     label_smoothing: float = rule("a number with 0 <= value < 0.5", lambda v: 0 <= v < 0.5)
 
-    def layer_filters(self) -> list[int]:
-        if isinstance(self.filters, list):
-            return list(self.filters)
-        return [self.filters * 2**i for i in range(self.conv_layers)]
-
     def validate(self) -> None:
         if isinstance(self.filters, list) and len(self.filters) != self.conv_layers:
             raise ParamsError(
-                f"params.yaml: cnn.filters = {self.filters} has {len(self.filters)} entries; "
+                f"cnn.filters = {self.filters} has {len(self.filters)} entries; "
                 f"expected one per layer (cnn.conv_layers = {self.conv_layers})"
             )
         side = IMAGE_SHAPE[0]
@@ -82,7 +78,7 @@ class CnnParams:
             side = (side - self.kernel_size + 1) // 2  # 'valid' conv, then 2x2 max-pool
             if side < 1:
                 raise ParamsError(
-                    f"params.yaml: cnn.conv_layers = {self.conv_layers} with cnn.kernel_size = "
+                    f"cnn.conv_layers = {self.conv_layers} with cnn.kernel_size = "
                     f"{self.kernel_size} shrinks the 28x28 input to nothing at conv layer "
                     f"{layer}; use fewer cnn.conv_layers or a smaller cnn.kernel_size"
                 )
@@ -126,18 +122,6 @@ class GateRule:
 @dataclasses.dataclass(frozen=True)
 class GateParams:
     rules: list[GateRule] = rule("a non-empty list of rules", bool)
-
-
-SECTIONS: dict[str, type] = {
-    "base": BaseParams,
-    "download": DownloadParams,
-    "split": SplitParams,
-    "cnn": CnnParams,
-    "svm": SvmParams,
-    "evaluate": EvaluateParams,
-    "plot": PlotParams,
-    "gate": GateParams,
-}
 
 
 def _describe(tp: Any) -> str:
@@ -189,31 +173,26 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
 def build_section(cls: type[T], name: str, raw: Any) -> T:
     """Validate one mapping against dataclass ``cls``; ``name`` is its dotted key."""
     if not isinstance(raw, Mapping):
-        raise ParamsError(f"params.yaml: {name} = {raw!r} is not allowed; expected a mapping")
+        raise ParamsError(f"{name} = {raw!r} is not allowed; expected a mapping")
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(raw) - set(fields))
     if unknown:
         raise ParamsError(
-            f"params.yaml: unknown key {name}.{unknown[0]}; allowed keys in {name}: "
-            + ", ".join(fields)
+            f"unknown key {name}.{unknown[0]}; allowed keys in {name}: " + ", ".join(fields)
         )
     hints = typing.get_type_hints(cls, include_extras=True)
     values = {}
     for field_name, field in fields.items():
         key = f"{name}.{field_name}"
         if field_name not in raw:
-            raise ParamsError(f"params.yaml: missing key {key} ({_describe(hints[field_name])})")
+            raise ParamsError(f"missing key {key} ({_describe(hints[field_name])})")
         value = _coerce(raw[field_name], hints[field_name], key)
         allowed = field.metadata.get("allowed")
         if value is _NO:
             expected = allowed or _describe(hints[field_name])
-            raise ParamsError(
-                f"params.yaml: {key} = {raw[field_name]!r} is not allowed; expected {expected}"
-            )
+            raise ParamsError(f"{key} = {raw[field_name]!r} is not allowed; expected {expected}")
         if allowed and not field.metadata["check"](value):
-            raise ParamsError(
-                f"params.yaml: {key} = {raw[field_name]!r} is not allowed; expected {allowed}"
-            )
+            raise ParamsError(f"{key} = {raw[field_name]!r} is not allowed; expected {allowed}")
         values[field_name] = value
     section = cls(**values)
     validate = getattr(section, "validate", None)
@@ -222,8 +201,25 @@ def build_section(cls: type[T], name: str, raw: Any) -> T:
     return section
 
 
-def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
-    """Read and validate every section of params.yaml; return the section objects by name."""
+@dataclasses.dataclass(frozen=True)
+class Params:
+    """Every section of params.yaml, validated; one field per section."""
+
+    base: BaseParams
+    download: DownloadParams
+    split: SplitParams
+    cnn: CnnParams
+    svm: SvmParams
+    evaluate: EvaluateParams
+    plot: PlotParams
+    gate: GateParams
+
+
+SECTIONS: dict[str, type] = typing.get_type_hints(Params)  # section name -> its dataclass
+
+
+def load_params(path: str | Path = "params.yaml") -> Params:
+    """Read and validate every section of the params file; errors name the file and the key."""
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text())
@@ -231,14 +227,20 @@ def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
         raise ParamsError(f"{path}: file not found") from None
     except yaml.YAMLError as exc:
         raise ParamsError(f"{path}: not valid YAML ({' '.join(str(exc).split())})") from None
+    try:
+        return parse_params(raw)
+    except ParamsError as exc:
+        raise ParamsError(f"{path}: {exc}") from None
+
+
+def parse_params(raw: Any) -> Params:
+    """Validate the parsed content of a params file (a mapping of sections)."""
     if not isinstance(raw, Mapping):
-        raise ParamsError(f"{path}: expected a mapping of sections {', '.join(SECTIONS)}")
+        raise ParamsError(f"expected a mapping of sections {', '.join(SECTIONS)}")
     unknown = sorted(set(raw) - set(SECTIONS))
     if unknown:
-        raise ParamsError(
-            f"params.yaml: unknown section {unknown[0]}; allowed sections: {', '.join(SECTIONS)}"
-        )
+        raise ParamsError(f"unknown section {unknown[0]}; allowed sections: {', '.join(SECTIONS)}")
     missing = [name for name in SECTIONS if name not in raw]
     if missing:
-        raise ParamsError(f"params.yaml: missing section {missing[0]}")
-    return {name: build_section(cls, name, raw[name]) for name, cls in SECTIONS.items()}
+        raise ParamsError(f"missing section {missing[0]}")
+    return Params(**{name: build_section(cls, name, raw[name]) for name, cls in SECTIONS.items()})

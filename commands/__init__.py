@@ -1,0 +1,1 @@
+"""Commands outside the DVC DAG (run from the project root with ``python -m commands.X``)."""

@@ -1,0 +1,1 @@
+"""The data: IDX files, Fashion-MNIST facts, download sources, the seeded split."""

@@ -1,0 +1,1 @@
+"""Scoring trained models on the test set, comparing them, and drawing the figures."""

@@ -1,0 +1,91 @@
+"""The figures of the comparison, as matplotlib figures the plot stage saves as PNGs.
+
+``curves.png``: CNN train/validation loss and accuracy per epoch (the study's figures 1-2);
+``confusion.png``: both models' row-normalised confusion matrices; ``per_class_accuracy.png``:
+per-class accuracy (recall), CNN vs SVM; ``misclassified.png``: test images each model got
+wrong, with true and predicted labels.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from sklearn.metrics import ConfusionMatrixDisplay
+
+from fmnist.data.dataset import CLASS_NAMES, MODELS
+from fmnist.files import require_file
+
+SIZES = {  # inches; the PNG is this times the dpi
+    "curves.png": (12.0, 4.5),
+    "confusion.png": (16.0, 7.0),
+    "per_class_accuracy.png": (9.0, 6.0),
+    "misclassified.png": (14.0, 7.5),
+}
+
+
+def read_table(path: Path, stage: str, sep: str = ",") -> pd.DataFrame:
+    """A CSV (or TSV) input that ``stage`` writes."""
+    return pd.read_csv(require_file(path, stage), sep=sep)
+
+
+def curves_figure(live_dir: Path) -> Figure:
+    fig = Figure(figsize=SIZES["curves.png"], layout="constrained")
+    for ax, metric in zip(fig.subplots(1, 2), ("loss", "accuracy"), strict=True):
+        for split, label in (("train", "train"), ("eval", "validation")):
+            path = live_dir / "plots" / "metrics" / split / f"{metric}.tsv"
+            series = read_table(path, "train_cnn", "\t")
+            ax.plot(series["step"] + 1, series[metric], marker="o", label=label)
+        ax.set(title=f"CNN {metric} per epoch", xlabel="epoch", ylabel=metric)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    return fig
+
+
+def confusion_figure(predictions: dict[str, pd.DataFrame]) -> Figure:
+    fig = Figure(figsize=SIZES["confusion.png"], layout="constrained")
+    for ax, (name, frame) in zip(fig.subplots(1, 2), predictions.items(), strict=True):
+        ConfusionMatrixDisplay.from_predictions(
+            frame["actual"],
+            frame["predicted"],
+            labels=list(CLASS_NAMES),
+            normalize="true",
+            values_format=".2f",
+            cmap="Blues",
+            colorbar=False,
+            ax=ax,
+            xticks_rotation=45,
+        )
+        accuracy = (frame["actual"] == frame["predicted"]).mean()
+        ax.set_title(f"{MODELS[name]} (test accuracy {accuracy:.2%}), rows sum to 1")
+    return fig
+
+
+def per_class_figure(per_class: pd.DataFrame) -> Figure:
+    fig = Figure(figsize=SIZES["per_class_accuracy.png"], layout="constrained")
+    ax = fig.subplots()
+    recall = per_class.pivot(index="class", columns="model", values="recall")
+    recall = recall.reindex(list(CLASS_NAMES)[::-1]).rename(columns=MODELS)
+    recall.plot.barh(ax=ax, width=0.8)
+    low = max(0.0, np.floor(recall.min().min() * 10 - 0.5) / 10)  # zoom in on the differences
+    ax.set(title="Per-class test accuracy (recall)", xlabel="accuracy", xlim=(low, 1), ylabel="")
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def misclassified_figure(
+    images: np.ndarray, predictions: dict[str, pd.DataFrame], grid: int
+) -> Figure:
+    fig = Figure(figsize=SIZES["misclassified.png"], layout="constrained")
+    for subfig, (name, frame) in zip(fig.subfigures(1, 2), predictions.items(), strict=True):
+        wrong = frame[frame["actual"] != frame["predicted"]].head(grid * grid)
+        subfig.suptitle(f"{MODELS[name]}: first {len(wrong)} misclassified test images")
+        axes = np.atleast_1d(subfig.subplots(grid, grid)).ravel()
+        for ax in axes:
+            ax.set_axis_off()
+        for ax, row in zip(axes, wrong.itertuples(), strict=False):
+            ax.imshow(images[row.index], cmap="gray_r", vmin=0, vmax=255)
+            ax.set_title(f"true: {row.actual}\npred: {row.predicted}", fontsize=7)
+    return fig

@@ -1,0 +1,107 @@
+"""Training the CNN: seeded, augmented input pipelines and ``model.fit`` with the params' recipe."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from fmnist.data.dataset import NUM_CLASSES, to_cnn_input
+from fmnist.models.cnn import build_cnn, make_optimizer
+from fmnist.params import CnnParams
+
+
+def seed_everything(seed: int) -> None:
+    """Same params + seed -> same numbers on the same machine."""
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def _images_and_one_hot(images: np.ndarray, labels: np.ndarray) -> tf.data.Dataset:
+    one_hot = keras.utils.to_categorical(labels, NUM_CLASSES).astype(np.float32)
+    return tf.data.Dataset.from_tensor_slices((to_cnn_input(images), one_hot))
+
+
+def eval_dataset(images: np.ndarray, labels: np.ndarray, batch_size: int) -> tf.data.Dataset:
+    """Batches of CNN input and one-hot labels, in order, unchanged."""
+    return _images_and_one_hot(images, labels).batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def training_dataset(
+    images: np.ndarray,
+    labels: np.ndarray,
+    batch_size: int,
+    seed: int,
+    flip: bool = False,
+    shift: int = 0,
+) -> tf.data.Dataset:
+    """Batches reshuffled every epoch, augmented on the fly.
+
+    ``flip``: random horizontal flips; ``shift``: random shifts of up to that many pixels.
+    """
+    ds = _images_and_one_hot(images, labels)
+    ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
+    augment = []
+    if flip:
+        augment.append(keras.layers.RandomFlip("horizontal", seed=seed))
+    if shift:
+        factor = shift / images.shape[1]
+        augment.append(
+            keras.layers.RandomTranslation(
+                factor, factor, fill_mode="constant", interpolation="nearest", seed=seed
+            )
+        )
+    if augment:
+        pipeline = keras.Sequential(augment)
+        ds = ds.map(lambda x, y: (pipeline(x, training=True), y))
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def train_cnn(
+    params: CnnParams,
+    seed: int,
+    train: tuple[np.ndarray, np.ndarray],
+    val: tuple[np.ndarray, np.ndarray],
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+) -> tuple[keras.Model, dict[str, Any]]:
+    """Fit the CNN; return it (best-validation weights) and a summary of the run."""
+    seed_everything(seed)
+    model = build_cnn(params)
+    train_ds = training_dataset(
+        *train, params.batch_size, seed, params.augment_flip, params.augment_shift
+    )
+    val_ds = eval_dataset(*val, params.batch_size)
+    model.compile(
+        optimizer=make_optimizer(params, steps_per_epoch=len(train_ds)),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=params.label_smoothing),
+        metrics=["accuracy"],
+    )
+    patience = params.early_stopping_patience or params.epochs  # 0: never stop early
+    keep_best = keras.callbacks.EarlyStopping(
+        monitor="val_accuracy", mode="max", patience=patience, restore_best_weights=True
+    )
+    start = time.perf_counter()
+    history = model.fit(
+        train_ds,
+        validation_data=val_ds,
+        epochs=params.epochs,
+        callbacks=[keep_best, *callbacks],
+        shuffle=False,  # the dataset reshuffles itself each epoch
+        verbose=2,
+    )
+    seconds = time.perf_counter() - start
+    val_accuracy = history.history["val_accuracy"]
+    epochs_run = len(val_accuracy)
+    summary = {
+        "best_val_accuracy": float(max(val_accuracy)),
+        "best_epoch": int(np.argmax(val_accuracy)) + 1,
+        "epochs_run": epochs_run,
+        "train_seconds": round(seconds, 2),
+        "seconds_per_epoch": round(seconds / epochs_run, 2),
+        "trainable_params": int(sum(np.prod(w.shape) for w in model.trainable_weights)),
+    }
+    return model, summary

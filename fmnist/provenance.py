@@ -1,0 +1,40 @@
+"""What made a model: its params sections, its run summary, and the library versions."""
+
+from __future__ import annotations
+
+import dataclasses
+import platform
+from collections.abc import Mapping
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from fmnist.files import write_json
+
+RECORDED_LIBRARIES = ("numpy", "scikit-learn", "tensorflow", "keras", "dvc", "dvclive")
+
+
+def write_model_meta(
+    path: str | Path, model_path: str | Path, sections: Mapping[str, Any], summary: dict[str, Any]
+) -> None:
+    """Record beside a model what made it: its params sections, run summary, library versions."""
+    write_json(
+        path,
+        {
+            "model": Path(model_path).name,
+            "params": {name: dataclasses.asdict(section) for name, section in sections.items()},
+            "summary": summary,
+            "versions": library_versions(),
+        },
+    )
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of Python and the libraries that shape a model's numbers."""
+    versions = {"python": platform.python_version()}
+    for name in RECORDED_LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions

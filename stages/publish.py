@@ -1,0 +1,56 @@
+"""publish stage: copy the small summary results into git-tracked files under metrics/.
+
+The expensive stages (train_cnn, train_svm, evaluate) keep every output in the DVC cache: that
+is what lets DVC restore them from its run-cache instead of running them again (it skips the
+run-cache for any stage with an uncached output). Their small summaries are copied here into
+files that git tracks, so any revision's metrics and curves can be read from git history alone,
+with no DVC remote: `dvc metrics diff`, `dvc plots diff` and the gate work on a fresh clone.
+This stage costs about a second, so re-running it instead of restoring it costs nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from fmnist.cli import run_stage
+from fmnist.data.dataset import MODELS
+from fmnist.files import atomic_path, read_json, require_file, write_json
+
+log = logging.getLogger(__name__)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cnn-live", required=True, help="the CNN's dvclive directory")
+    parser.add_argument("--svm-meta", required=True, help="the SVM's model record (JSON)")
+    parser.add_argument("--results", required=True, help="the evaluate stage's directory")
+    parser.add_argument("--out", required=True, help="git-tracked directory to publish into")
+    args = parser.parse_args(argv)
+    live, results, out = Path(args.cnn_live), Path(args.results), Path(args.out)
+
+    copies = {
+        **{results / f"{name}.json": out / f"{name}.json" for name in (*MODELS, "compare")},
+        results / "per_class.csv": out / "per_class.csv",
+        live / "metrics.json": out / "cnn_train.json",
+    }
+    # check every input first: a missing one writes nothing
+    for source in copies:
+        require_file(source, "train_cnn" if source.is_relative_to(live) else "evaluate")
+    curves = require_file(live / "plots" / "metrics", "train_cnn")
+    svm_summary = read_json(args.svm_meta, "train_svm")["summary"]
+
+    for source, target in copies.items():
+        with atomic_path(target) as tmp:
+            shutil.copyfile(source, tmp)
+    with atomic_path(out / "cnn_curves") as tmp:
+        shutil.copytree(curves, tmp)
+    write_json(out / "svm_train.json", svm_summary)
+    log.info("published %d files and the CNN curves into %s", len(copies) + 1, out)
+
+
+if __name__ == "__main__":
+    raise SystemExit(run_stage(main, None))

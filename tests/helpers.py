@@ -1,0 +1,100 @@
+"""What the tests share: synthetic data, params with overrides, a temp DVC project driver."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+
+from fmnist.data.dataset import NUM_CLASSES
+from fmnist.params import Params, parse_params
+
+ROOT = Path(__file__).resolve().parents[1]
+DEBIAN_DATA = Path("/usr/share/datasets/fashion-mnist")
+
+
+def synthetic_images(labels: np.ndarray, seed: int = 0) -> np.ndarray:
+    """28x28 uint8 images whose class is visible: a bright bar whose row depends on the label."""
+    rng = np.random.default_rng(seed)
+    images = rng.integers(0, 60, size=(len(labels), 28, 28), dtype=np.uint8)
+    for i, label in enumerate(labels):
+        images[i, 2 + 2 * label : 4 + 2 * label, 4:24] = 220
+    return images
+
+
+def balanced_labels(per_class: int, seed: int = 0) -> np.ndarray:
+    labels = np.repeat(np.arange(NUM_CLASSES, dtype=np.uint8), per_class)
+    return np.random.default_rng(seed).permutation(labels)
+
+
+def raw_params(path: Path = ROOT / "params.yaml", **changes: dict[str, Any]) -> dict[str, Any]:
+    """The parsed params file with ``section={key: value}`` changes applied (unvalidated)."""
+    params = yaml.safe_load(path.read_text())
+    for section, values in changes.items():
+        params[section].update(values)
+    return params
+
+
+def project_params(**changes: dict[str, Any]) -> Params:
+    """The project's params.yaml with changes applied, validated: ``params.cnn`` etc."""
+    return parse_params(raw_params(**changes))
+
+
+def write_params(path: Path, source: Path, /, **changes: dict[str, Any]) -> Path:
+    """Write the params of ``source`` with changes applied to ``path``; return ``path``."""
+    params = raw_params(source, **changes)
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+    return path
+
+
+def require_real_data() -> None:
+    """Skip without Debian's dataset-fashion-mnist, except in CI, where it must be installed."""
+    if not DEBIAN_DATA.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{DEBIAN_DATA} missing in CI: .ci/run must install dataset-fashion-mnist")
+        pytest.skip(f"{DEBIAN_DATA} missing: apt-get install dataset-fashion-mnist")
+
+
+class DvcProject:
+    """A copy of this project in a git repo, driven through the real dvc CLI."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        bin_dir = str(Path(sys.executable).parent)
+        self.env = {
+            **os.environ,
+            "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
+            "DVC_NO_ANALYTICS": "1",
+            "GIT_AUTHOR_NAME": "test",
+            "GIT_AUTHOR_EMAIL": "test@example.com",
+            "GIT_COMMITTER_NAME": "test",
+            "GIT_COMMITTER_EMAIL": "test@example.com",
+            "PYTHONPATH": str(path),
+        }
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            args, cwd=self.path, env=self.env, capture_output=True, text=True, timeout=1800
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"{' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}"
+            )
+        return result
+
+    def dvc(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return self.run(sys.executable, "-m", "dvc", *args, check=check)
+
+    def set_params(self, **changes: dict[str, Any]) -> None:
+        path = self.path / "params.yaml"
+        write_params(path, path, **changes)
+
+    def commit(self, message: str) -> None:
+        self.run("git", "add", "-A")
+        self.run("git", "commit", "-qm", message)
