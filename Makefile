@@ -8,7 +8,7 @@ CODE := fmnist stages commands benchmarks tests
 # dvc runs each stage's `python -m stages.X` through the shell: the venv must come first
 export PATH := $(BIN):$(PATH)
 
-.PHONY: run test test-fast lint data venv clean
+.PHONY: run test test-fast lint data venv clean push pull
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,15 @@ data:
 
 run: $(STAMP) data
 	$(BIN)/dvc repro
+
+# Share and reuse results through the DVC remote (default: the directory in .dvc/config, or the
+# one .dvc/config.local names): data, models, every output of dvc.lock, and the run-cache.
+push: $(STAMP)
+	$(BIN)/dvc push --run-cache
+
+pull: $(STAMP)
+	$(BIN)/dvc pull --run-cache
+	$(BIN)/dvc status
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(CODE)

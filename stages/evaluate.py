@@ -39,16 +39,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--params", default="params.yaml")
     parser.add_argument("--split", required=True)
     parser.add_argument("--cnn-model", required=True)
-    parser.add_argument("--cnn-train-metrics", required=True, help="dvclive metrics.json")
+    parser.add_argument("--cnn-meta", required=True, help="the CNN's record (JSON)")
     parser.add_argument("--svm-model", required=True)
-    parser.add_argument("--svm-train-metrics", required=True)
+    parser.add_argument("--svm-meta", required=True, help="the SVM's record (JSON)")
     parser.add_argument("--out", required=True, help="directory for the metrics files")
     parser.add_argument("--predictions", required=True, help="directory for per-image CSVs")
     args = parser.parse_args(argv)
     params = load_params(args.params)
     train_seconds = {
-        "cnn": read_json(args.cnn_train_metrics, "train_cnn")["train_seconds"],
-        "svm": read_json(args.svm_train_metrics, "train_svm")["fit_seconds"],
+        "cnn": read_json(args.cnn_meta, "train_cnn")["summary"]["train_seconds"],
+        "svm": read_json(args.svm_meta, "train_svm")["summary"]["fit_seconds"],
     }
     images, labels = load_split(args.split, "test")
     predictors = load_predictors(args.cnn_model, args.svm_model, params.evaluate.batch_size)

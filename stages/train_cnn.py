@@ -38,16 +38,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     train, val = load_split(args.split, "train"), load_split(args.split, "val")
     log.info("train %s, val %s, layers %s", train[0].shape, val[0].shape, layer_filters(params.cnn))
 
-    with Live(args.live, dvcyaml=None, save_dvc_exp=False, report=None) as live:
-        model, summary = train_cnn(
-            params.cnn, params.base.seed, train, val, [DVCLiveCallback(live=live)]
-        )
-        for name, value in summary.items():
-            live.log_metric(name, value, plot=False)
-    log.info("summary: %s", summary)
-    with atomic_path(args.model) as tmp:
-        model.save(tmp)
-    write_model_meta(args.meta, args.model, {"base": params.base, "cnn": params.cnn}, summary)
+    # dvclive writes into a temporary directory that replaces --live only when training ends:
+    # an interrupted run never leaves curves that look like a finished run's
+    with atomic_path(args.live) as live_dir:
+        with Live(str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None) as live:
+            model, summary = train_cnn(
+                params.cnn, params.base.seed, train, val, [DVCLiveCallback(live=live)]
+            )
+            for name, value in summary.items():
+                live.log_metric(name, value, plot=False)
+        log.info("summary: %s", summary)
+        with atomic_path(args.model) as tmp:
+            model.save(tmp)
+        write_model_meta(args.meta, args.model, {"base": params.base, "cnn": params.cnn}, summary)
 
 
 if __name__ == "__main__":

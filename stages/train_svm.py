@@ -1,7 +1,7 @@
 """train_svm stage: fit the SVM pipeline (features -> PCA -> SVC) on the train split.
 
-Records fit seconds, validation accuracy and prediction throughput beside the model
-(``--meta``) and as metrics (``--metrics``).
+Records fit seconds, validation accuracy and prediction throughput beside the model, in the
+record ``--meta`` (the publish stage copies them to metrics/svm_train.json).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import joblib
 
 from fmnist.cli import run_stage
 from fmnist.data.dataset import load_split
-from fmnist.files import atomic_path, write_json
+from fmnist.files import atomic_path
 from fmnist.models.svm import fit_svm, score_svm
 from fmnist.params import load_params
 from fmnist.provenance import write_model_meta
@@ -28,7 +28,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--split", required=True, help="directory of the split .npz files")
     parser.add_argument("--model", required=True, help="output joblib file")
     parser.add_argument("--meta", required=True, help="output JSON: params and versions")
-    parser.add_argument("--metrics", required=True, help="output JSON: fit measurements")
     args = parser.parse_args(argv)
     params = load_params(args.params)
     train, val = load_split(args.split, "train"), load_split(args.split, "val")
@@ -45,7 +44,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     with atomic_path(args.model) as tmp:
         joblib.dump(pipeline, tmp)
     write_model_meta(args.meta, args.model, {"base": params.base, "svm": params.svm}, summary)
-    write_json(args.metrics, summary)
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ def test_pipeline_metrics_plots_and_experiments_on_a_real_subset(dvc_project):
     project.set_params(**SMALL)
     project.commit("small run params")
     ran = project.dvc("repro").stdout
-    for stage in ("download", "split", "train_cnn", "train_svm", "evaluate", "plot"):
+    for stage in ("download", "split", "train_cnn", "train_svm", "evaluate", "plot", "publish"):
         assert f"Running stage '{stage}'" in ran
 
     # the SVM stage on its own

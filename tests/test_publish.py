@@ -1,0 +1,53 @@
+import json
+
+import pytest
+
+from fmnist.cli import run_stage
+from stages import publish
+
+
+def write_inputs(tmp_path):
+    live, results = tmp_path / "dvclive" / "cnn", tmp_path / "results"
+    for split in ("train", "eval"):
+        (live / "plots" / "metrics" / split).mkdir(parents=True)
+        (live / "plots" / "metrics" / split / "loss.tsv").write_text(f"step\tloss\n0\t0.{split!r}\n")
+    (live / "metrics.json").write_text('{"best_val_accuracy": 0.9, "train_seconds": 12.5}\n')
+    results.mkdir()
+    for name, accuracy in (("cnn", 0.9), ("svm", 0.8)):
+        (results / f"{name}.json").write_text(json.dumps({"accuracy": accuracy}))
+    (results / "compare.json").write_text('{"accuracy_difference": 0.1}')
+    (results / "per_class.csv").write_text("model,class,recall\ncnn,Shirt,0.7\n")
+    meta = tmp_path / "svm.json"
+    meta.write_text(json.dumps({"model": "svm.joblib", "summary": {"fit_seconds": 3.5}}))
+    return ["--cnn-live", str(live), "--svm-meta", str(meta), "--results", str(results)]
+
+
+def test_publish_copies_summaries_and_curves_into_the_tracked_directory(tmp_path):
+    args = write_inputs(tmp_path)
+    out = tmp_path / "metrics"
+    publish.main([*args, "--out", str(out)])
+    results, live = tmp_path / "results", tmp_path / "dvclive" / "cnn"
+    for name in ("cnn.json", "svm.json", "compare.json", "per_class.csv"):
+        assert (out / name).read_bytes() == (results / name).read_bytes()
+    assert (out / "cnn_train.json").read_bytes() == (live / "metrics.json").read_bytes()
+    assert json.loads((out / "svm_train.json").read_text()) == {"fit_seconds": 3.5}
+    for split in ("train", "eval"):
+        copied = out / "cnn_curves" / split / "loss.tsv"
+        assert copied.read_text() == f"step\tloss\n0\t0.{split!r}\n"
+    assert not list(tmp_path.rglob(".*.tmp*"))
+
+
+@pytest.mark.parametrize(
+    ("missing", "stage"),
+    [("results/compare.json", "evaluate"), ("dvclive/cnn/metrics.json", "train_cnn")],
+)
+def test_a_missing_input_is_one_error_and_publishes_nothing(tmp_path, capsys, missing, stage):
+    args = write_inputs(tmp_path)
+    (tmp_path / missing).unlink()
+    out = tmp_path / "metrics"
+    assert run_stage(publish.main, [*args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"error: {tmp_path / missing}: file not found (run `dvc repro {stage}` to write it)"
+    ]
+    assert not out.exists()

@@ -1,0 +1,134 @@
+"""End-to-end: nothing trains twice. The run-cache, a DVC remote, and experiments shared
+between two clones, with the real dvc CLI, a bare git repo as origin and a directory remote."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+
+import pytest
+
+from tests.helpers import DEBIAN_DATA, DvcProject, require_real_data
+
+pytestmark = pytest.mark.slow
+
+SMALL = {
+    "download": {"sources": [str(DEBIAN_DATA)]},
+    "split": {"train_limit": 1000},
+    "cnn": {"epochs": 1},
+    "evaluate": {"latency_images": 10, "bootstrap_samples": 200},
+    "plot": {"dpi": 50},
+}
+OUTPUTS = ("models/cnn.keras", "models/svm.joblib", "results/cnn.json", "plots/curves.png")
+TRACKED = ("metrics/cnn.json", "metrics/svm.json", "metrics/cnn_train.json", "dvc.lock")
+
+
+def fingerprint(project: DvcProject, paths=OUTPUTS + TRACKED) -> dict[str, str]:
+    return {p: hashlib.md5((project.path / p).read_bytes()).hexdigest() for p in paths}
+
+
+def dvc_status(project: DvcProject, *args: str) -> dict:
+    return json.loads(project.dvc("status", "--json", *args).stdout)
+
+
+def git_changes(project: DvcProject) -> str:
+    return project.run("git", "status", "--porcelain").stdout
+
+
+def exp_rows(project: DvcProject) -> dict[str, dict]:
+    """Experiments by name from `dvc exp show --json`: their params and metrics files."""
+    rows = {}
+    for baseline in json.loads(project.dvc("exp", "show", "--json").stdout):
+        for exp in baseline.get("experiments") or []:
+            for rev in exp["revs"]:
+                rows[rev["name"]] = rev["data"]
+    return rows
+
+
+def test_run_cache_remote_and_experiments_shared_between_clones(dvc_project, tmp_path):
+    require_real_data()
+    storage, origin = tmp_path / "storage", tmp_path / "origin.git"
+    a = dvc_project("a")
+    a.set_params(**SMALL)
+    # the committed default remote, pointed at this test's own directory
+    a.dvc("remote", "modify", "local", "url", str(storage))
+    a.dvc("repro")
+    a.commit("baseline")
+    baseline = fingerprint(a)
+
+    # an experiment, then back to the committed params: restored from the run-cache
+    a.dvc("exp", "run", "-n", "one-conv", "-S", "cnn.conv_layers=1")
+    one_conv = fingerprint(a, ("models/cnn.keras", "metrics/cnn.json"))
+    one_conv_metrics = json.loads((a.path / "metrics" / "cnn.json").read_text())
+    one_conv_md5 = one_conv["models/cnn.keras"]  # DVC names a file's cache object by its MD5
+    assert one_conv["models/cnn.keras"] != baseline["models/cnn.keras"]
+    start = time.perf_counter()
+    a.dvc("exp", "run", "-n", "back", "-S", "cnn.conv_layers=2")
+    print(f"back to the baseline params: {time.perf_counter() - start:.1f} s")
+    # bit-identical outputs, training seconds included: nothing was trained or evaluated again
+    assert fingerprint(a) == baseline
+    assert git_changes(a) == "" and dvc_status(a) == {}
+
+    # share: git to the bare origin, data + models + run-cache + experiments to the remote
+    a.run("git", "init", "-q", "--bare", "-b", "main", str(origin))
+    a.run("git", "remote", "add", "origin", str(origin))
+    a.run("git", "push", "-q", "origin", "main")
+    # treeverse/dvc#9342: `dvc exp push` can push the git ref, then fail to push the cache ...
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the remote's directory should be")
+    a.dvc("remote", "add", "--local", "broken", str(blocker / "remote"))
+    failed = a.dvc("exp", "push", "-r", "broken", "origin", "one-conv", check=False)
+    assert failed.returncode != 0 and "failed to push" in failed.stderr.lower()
+    assert "refs/exps/" in a.run("git", "ls-remote", str(origin)).stdout
+    model_object = storage / "files" / "md5" / one_conv_md5[:2] / one_conv_md5[2:]
+    assert not model_object.exists()
+    # ... and the same command again, once the remote works, pushes it (the ref is up to date)
+    a.dvc("exp", "push", "origin", "one-conv")
+    assert model_object.is_file()
+    a.dvc("push", "--run-cache")
+    assert dvc_status(a, "--cloud") == {}
+
+    # a remote that is not configured: one clear error naming it, workspace untouched
+    bad = a.dvc("push", "-r", "nosuch", check=False)
+    assert bad.returncode != 0 and "nosuch" in bad.stderr
+    assert git_changes(a) == "" and fingerprint(a) == baseline
+
+    # a push interrupted halfway: DVC uploads a directory's .dir manifest only after all of its
+    # files (dvc_data's transfer), so an interruption leaves some files and no manifest behind
+    objects = sorted(p for p in (storage / "files").rglob("*") if p.is_file())
+    for path in objects:
+        if path.suffix == ".dir" or objects.index(path) % 2:
+            path.unlink()
+    assert dvc_status(a, "--cloud") != {}
+    a.dvc("exp", "push", "origin", "one-conv")  # the same pushes again complete the remote
+    a.dvc("push", "--run-cache")
+    assert dvc_status(a, "--cloud") == {}
+
+    # clone B: pull, and everything is current without running a stage
+    b = DvcProject(tmp_path / "b")
+    a.run("git", "clone", "-q", str(origin), str(b.path))
+    start = time.perf_counter()
+    b.dvc("pull", "--run-cache")
+    print(f"clone B: pull {time.perf_counter() - start:.1f} s")
+    assert dvc_status(b) == {}
+    assert fingerprint(b) == baseline
+    repro = b.dvc("repro").stdout
+    assert "Running stage" not in repro and fingerprint(b) == baseline
+
+    # B sees A's experiment with its metrics, and gets its model without training
+    b.dvc("exp", "pull", "origin", "one-conv")
+    rows = exp_rows(b)
+    assert rows["one-conv"]["params"]["params.yaml"]["data"]["cnn"]["conv_layers"] == 1
+    shown = rows["one-conv"]["metrics"]["metrics/cnn.json"]["data"]
+    assert shown == {k: v for k, v in one_conv_metrics.items() if not isinstance(v, list)}
+    assert shown["accuracy"] != json.loads((b.path / "metrics" / "cnn.json").read_text())["accuracy"]
+    b.dvc("exp", "apply", "one-conv")
+    b.dvc("pull")
+    assert fingerprint(b, ("models/cnn.keras", "metrics/cnn.json")) == one_conv
+    assert dvc_status(b) == {}
+
+    # and overlays it with the baseline
+    b.dvc("plots", "diff", "main", "one-conv", "-o", "diff_plots")
+    html = (b.path / "diff_plots" / "index.html").read_text()
+    assert "one-conv" in html and "main" in html
