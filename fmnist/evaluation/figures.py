@@ -18,11 +18,11 @@ from sklearn.metrics import ConfusionMatrixDisplay
 from fmnist.data.dataset import CLASS_NAMES, MODELS
 from fmnist.files import require_file
 
-SIZES = {  # inches; the PNG is this times the dpi
+SIZES = {  # inches; the PNG is this times the dpi: at most 1,200 pixels wide at the default 100
     "curves.png": (12.0, 4.5),
-    "confusion.png": (16.0, 7.0),
+    "confusion.png": (12.0, 5.8),
     "per_class_accuracy.png": (9.0, 6.0),
-    "misclassified.png": (14.0, 7.5),
+    "misclassified.png": (12.0, 6.8),
 }
 
 

@@ -1,0 +1,73 @@
+"""Build the HTML template that makes `dvc plots show` and `dvc plots diff` pages work offline.
+
+    python -m commands.plots_template [--out .dvc/offline_plots.html]
+
+DVC's default page loads vega, vega-lite and vega-embed from a CDN, so without a network its
+charts stay blank. This template inlines one JavaScript bundle of the three, made by the pinned
+vl-convert-python (``javascript_bundle``) for Vega-Lite 5, the version DVC's plot templates are
+written for, and it has no ``{scripts}`` placeholder, so DVC adds no CDN tags. Its CSS scales
+images down to the window's width. ``.dvc/config`` points ``plots.html_template`` at the
+committed output, so every clone has it before any command runs; a test checks that the
+committed file is exactly what this command builds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from fmnist.cli import run_stage
+from fmnist.files import atomic_path
+
+log = logging.getLogger(__name__)
+VEGA_LITE_VERSION = "5.21"  # DVC's plot templates declare the Vega-Lite v5 schema
+DEFAULT_OUT = Path(".dvc/offline_plots.html")
+STYLE = """
+    body { font-family: sans-serif; margin: 8px; }
+    table { border-spacing: 15px; }
+    /* DVC lays image revisions side by side with nowrap: let them wrap, and scale each image
+       down to the window's width instead of scrolling sideways */
+    body > div { white-space: normal !important; }
+    body > div > div { max-width: calc(100% - 16px); box-sizing: border-box; }
+    img { max-width: 100%; height: auto; }
+"""
+
+
+def page_template(bundle: str, vega_lite_version: str) -> str:
+    """An HTML page for DVC with ``bundle`` inlined; DVC fills in ``{plot_divs}``."""
+    # inside <script>, "</script" would end the element early; "<\\/script" means the same in JS
+    bundle = bundle.replace("</script", "<\\/script")
+    return (
+        "<!DOCTYPE html>\n<html>\n<head>\n"
+        '<meta charset="utf-8">\n'
+        "{refresh_tag}\n"
+        "<title>DVC Plot</title>\n"
+        f"<!-- vega, vega-lite {vega_lite_version} and vega-embed, inlined by "
+        "commands/plots_template.py: no network needed -->\n"
+        f"<script>\n{bundle}\n</script>\n"
+        f"<style>{STYLE}</style>\n"
+        "</head>\n<body>\n{plot_divs}\n</body>\n</html>\n"
+    )
+
+
+def build_template(vega_lite_version: str = VEGA_LITE_VERSION) -> str:
+    import vl_convert  # a development dependency: only this command needs it
+
+    return page_template(
+        vl_convert.javascript_bundle(vl_version=vega_lite_version), vega_lite_version
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args(argv)
+    with atomic_path(args.out) as tmp:
+        tmp.write_text(build_template())
+    log.info("wrote %s (%d bytes)", args.out, args.out.stat().st_size)
+
+
+if __name__ == "__main__":
+    raise SystemExit(run_stage(main, None))
