@@ -66,6 +66,7 @@ class CnnParams:
     augment_flip: bool
     augment_shift: int = rule("an integer from 0 (off) to 4 pixels", lambda v: 0 <= v <= 4)
     label_smoothing: float = rule("a number with 0 <= value < 0.5", lambda v: 0 <= v < 0.5)
+    precision: Literal["auto", "float32", "mixed_bfloat16"]
 
     def validate(self) -> None:
         if isinstance(self.filters, list) and len(self.filters) != self.conv_layers:

@@ -46,7 +46,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                 params.cnn, params.base.seed, train, val, [DVCLiveCallback(live=live)]
             )
             for name, value in summary.items():
-                live.log_metric(name, value, plot=False)
+                if isinstance(value, str):  # precision, device: recorded, not plotted
+                    live.summary[name] = value
+                else:
+                    live.log_metric(name, value, plot=False)
         log.info("summary: %s", summary)
         with atomic_path(args.model) as tmp:
             model.save(tmp)

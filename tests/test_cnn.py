@@ -5,6 +5,7 @@ import pytest
 
 from fmnist.data.dataset import save_split
 from fmnist.models.cnn import build_cnn
+from fmnist.models.hardware import Hardware
 from fmnist.models.training import eval_dataset, train_cnn, training_dataset
 from stages import train_cnn as train_cnn_stage
 from tests.helpers import balanced_labels, project_params, synthetic_images
@@ -130,6 +131,8 @@ def test_stage_writes_model_meta_and_dvclive_curves(tmp_path, params_file):
     assert metrics["epochs_run"] == 2 and metrics["trainable_params"] == 225_034
     assert 0 <= metrics["best_val_accuracy"] <= 1 and metrics["seconds_per_epoch"] > 0
     assert set(metrics) >= {"train", "eval", "best_epoch", "train_seconds"}
+    assert metrics["precision"] in ("float32", "mixed_bfloat16")
+    assert metrics["device"].startswith(("CPU: ", "GPU: "))
     for split_name in ("train", "eval"):
         for metric in ("loss", "accuracy"):
             rows = (
@@ -140,3 +143,30 @@ def test_stage_writes_model_meta_and_dvclive_curves(tmp_path, params_file):
     assert recorded["params"]["cnn"]["epochs"] == 2 and recorded["params"]["base"]["seed"] == 42
     assert recorded["versions"]["tensorflow"] and model.stat().st_size > 100_000
     assert not list(tmp_path.glob(".*.tmp*"))
+
+
+def test_bf16_model_computes_in_bf16_and_keeps_the_softmax_in_float32():
+    model = build_cnn(cnn_params(), "mixed_bfloat16")
+    assert model.get_layer("conv1").compute_dtype == "bfloat16"
+    assert model.get_layer("conv1").variable_dtype == "float32"  # weights stay float32
+    assert model.get_layer("softmax").compute_dtype == "float32"
+    out = model(np.zeros((2, 28, 28, 1), np.float32))
+    assert out.dtype == "float32" and model.count_params() == 225_034
+    assert build_cnn(cnn_params()).get_layer("conv1").compute_dtype == "float32"
+
+
+@pytest.mark.parametrize(
+    ("requested", "hardware", "ran"),
+    [
+        ("auto", Hardware("Zen 4", frozenset({"avx512_bf16"})), "mixed_bfloat16"),
+        ("auto", Hardware("old", frozenset({"avx2"})), "float32"),
+        ("float32", Hardware("Zen 4", frozenset({"avx512_bf16"})), "float32"),
+    ],
+)
+def test_training_resolves_precision_for_the_hardware_and_records_it(requested, hardware, ran):
+    train, val = tiny_data()
+    params = cnn_params(epochs=1, batch_size=16, precision=requested)
+    model, summary = train_cnn(params, 3, train, val, hardware=hardware, verbose=0)
+    assert summary["precision"] == ran and summary["device"] == f"CPU: {hardware.cpu}"
+    expected = "bfloat16" if ran == "mixed_bfloat16" else "float32"
+    assert model.get_layer("dense").compute_dtype == expected

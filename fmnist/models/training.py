@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from fmnist.data.dataset import NUM_CLASSES, to_cnn_input
 from fmnist.models.cnn import build_cnn, make_optimizer
+from fmnist.models.hardware import Hardware, detect_hardware, resolve_precision, tensorflow_gpus
 from fmnist.params import CnnParams
 
 
@@ -67,10 +68,18 @@ def train_cnn(
     train: tuple[np.ndarray, np.ndarray],
     val: tuple[np.ndarray, np.ndarray],
     callbacks: Sequence[keras.callbacks.Callback] = (),
+    hardware: Hardware | None = None,
+    verbose: int = 2,
 ) -> tuple[keras.Model, dict[str, Any]]:
-    """Fit the CNN; return it (best-validation weights) and a summary of the run."""
+    """Fit the CNN; return it (best-validation weights) and a summary of the run.
+
+    ``cnn.precision`` is resolved for ``hardware`` (default: this machine); the summary records
+    the precision and the device that ran.
+    """
+    hardware = hardware or detect_hardware(tensorflow_gpus())
+    precision = resolve_precision(params.precision, hardware)
     seed_everything(seed)
-    model = build_cnn(params)
+    model = build_cnn(params, precision)
     train_ds = training_dataset(
         *train, params.batch_size, seed, params.augment_flip, params.augment_shift
     )
@@ -91,7 +100,7 @@ def train_cnn(
         epochs=params.epochs,
         callbacks=[keep_best, *callbacks],
         shuffle=False,  # the dataset reshuffles itself each epoch
-        verbose=2,
+        verbose=verbose,
     )
     seconds = time.perf_counter() - start
     val_accuracy = history.history["val_accuracy"]
@@ -103,5 +112,7 @@ def train_cnn(
         "train_seconds": round(seconds, 2),
         "seconds_per_epoch": round(seconds / epochs_run, 2),
         "trainable_params": int(sum(np.prod(w.shape) for w in model.trainable_weights)),
+        "precision": precision,
+        "device": hardware.device,
     }
     return model, summary
