@@ -11,3 +11,7 @@ class ParamsError(PipelineError, ValueError):
 
 class DataError(PipelineError):
     """An input file is missing, truncated or corrupt."""
+
+
+class Interrupted(Exception):
+    """A run stopped by SIGINT (Ctrl-C) or SIGTERM: one line, exit code 130, nothing half-written."""

@@ -11,15 +11,19 @@ from __future__ import annotations
 import argparse
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 from dvclive import Live
 from dvclive.keras import DVCLiveCallback
 
 from fmnist.cli import run_stage
 from fmnist.data.dataset import load_split
+from fmnist.errors import Interrupted
 from fmnist.files import atomic_path
 from fmnist.models.cnn import layer_filters
-from fmnist.models.training import train_cnn
+from fmnist.models.hardware import detect_hardware, resolve_precision, tensorflow_gpus
+from fmnist.models.resume import TrainingState
+from fmnist.models.training import train_cnn, training_fingerprint
 from fmnist.params import load_params
 from fmnist.provenance import write_model_meta
 
@@ -33,27 +37,48 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--model", required=True, help="output .keras file")
     parser.add_argument("--meta", required=True, help="output JSON: params and versions")
     parser.add_argument("--live", required=True, help="dvclive directory")
+    parser.add_argument("--state", required=True, help="directory to resume from (not an output)")
     args = parser.parse_args(argv)
     params = load_params(args.params)
     train, val = load_split(args.split, "train"), load_split(args.split, "val")
     log.info("train %s, val %s, layers %s", train[0].shape, val[0].shape, layer_filters(params.cnn))
 
+    # a saved state is resumed only for the same params, precision, code and data
+    hardware = detect_hardware(tensorflow_gpus())
+    precision = resolve_precision(params.cnn.precision, hardware)
+    splits = [Path(args.split) / f"{name}.npz" for name in ("train", "val")]
+    fingerprint = training_fingerprint(params.cnn, params.base.seed, precision, splits, [__file__])
+    state = TrainingState(args.state, fingerprint)
+    state.open()
+
     # dvclive writes into a temporary directory that replaces --live only when training ends:
     # an interrupted run never leaves curves that look like a finished run's
-    with atomic_path(args.live) as live_dir:
-        with Live(str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None) as live:
-            model, summary = train_cnn(
-                params.cnn, params.base.seed, train, val, [DVCLiveCallback(live=live)]
-            )
-            for name, value in summary.items():
-                if isinstance(value, str):  # precision, device: recorded, not plotted
-                    live.summary[name] = value
-                else:
-                    live.log_metric(name, value, plot=False)
-        log.info("summary: %s", summary)
-        with atomic_path(args.model) as tmp:
-            model.save(tmp)
-        write_model_meta(args.meta, args.model, {"base": params.base, "cnn": params.cnn}, summary)
+    try:
+        with atomic_path(args.live) as live_dir:
+            with Live(str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None) as live:
+                model, summary = train_cnn(
+                    params.cnn,
+                    params.base.seed,
+                    train,
+                    val,
+                    [DVCLiveCallback(live=live)],
+                    hardware=hardware,
+                    state=state,
+                )
+                for name, value in summary.items():
+                    if isinstance(value, str):  # precision, device: recorded, not plotted
+                        live.summary[name] = value
+                    else:
+                        live.log_metric(name, value, plot=False)
+            log.info("summary: %s", summary)
+            with atomic_path(args.model) as tmp:
+                model.save(tmp)
+            write_model_meta(args.meta, args.model, {"base": params.base, "cnn": params.cnn}, summary)
+    except Interrupted as exc:
+        raise Interrupted(
+            f"{exc}; epochs done so far are kept in {state.dir}: run again to resume"
+        ) from None
+    state.clear()
 
 
 if __name__ == "__main__":

@@ -125,8 +125,11 @@ def test_stage_writes_model_meta_and_dvclive_curves(tmp_path, params_file):
             str(meta),
             "--live",
             str(live),
+            "--state",
+            str(tmp_path / "state"),
         ]
     )
+    assert not (tmp_path / "state").exists()  # a finished run leaves no resume state
     metrics = json.loads((live / "metrics.json").read_text())
     assert metrics["epochs_run"] == 2 and metrics["trainable_params"] == 225_034
     assert 0 <= metrics["best_val_accuracy"] <= 1 and metrics["seconds_per_epoch"] > 0

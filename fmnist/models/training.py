@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-import time
+import dataclasses
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from fmnist.data import dataset as dataset_module
 from fmnist.data.dataset import NUM_CLASSES, to_cnn_input
+from fmnist.models import cnn as cnn_module
+from fmnist.models import hardware as hardware_module
 from fmnist.models.cnn import build_cnn, make_optimizer
 from fmnist.models.hardware import Hardware, detect_hardware, resolve_precision, tensorflow_gpus
+from fmnist.models.resume import KeepBest, StopAfterEpoch, TrainingState, run_fingerprint
 from fmnist.params import CnnParams
 
 
@@ -62,6 +67,19 @@ def training_dataset(
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
+def training_fingerprint(
+    params: CnnParams,
+    seed: int,
+    precision: str,
+    data_files: Sequence[str | Path],
+    code_files: Sequence[str | Path] = (),
+) -> str:
+    """What a saved training state must match to be resumed: params, precision, code, data."""
+    settings = {"seed": seed, "cnn": dataclasses.asdict(params), "precision": precision}
+    code = [__file__, cnn_module.__file__, hardware_module.__file__, dataset_module.__file__]
+    return run_fingerprint(settings, [*code, *code_files, *data_files])
+
+
 def train_cnn(
     params: CnnParams,
     seed: int,
@@ -70,11 +88,14 @@ def train_cnn(
     callbacks: Sequence[keras.callbacks.Callback] = (),
     hardware: Hardware | None = None,
     verbose: int = 2,
+    state: TrainingState | None = None,
 ) -> tuple[keras.Model, dict[str, Any]]:
     """Fit the CNN; return it (best-validation weights) and a summary of the run.
 
     ``cnn.precision`` is resolved for ``hardware`` (default: this machine); the summary records
-    the precision and the device that ran.
+    the precision and the device that ran. With a ``state`` (already opened), every epoch is
+    saved there and a run that finds earlier epochs in it resumes after them; ``callbacks``
+    (dvclive's) first receive the saved epochs' logs again.
     """
     hardware = hardware or detect_hardware(tensorflow_gpus())
     precision = resolve_precision(params.precision, hardware)
@@ -90,20 +111,29 @@ def train_cnn(
         metrics=["accuracy"],
     )
     patience = params.early_stopping_patience or params.epochs  # 0: never stop early
-    keep_best = keras.callbacks.EarlyStopping(
-        monitor="val_accuracy", mode="max", patience=patience, restore_best_weights=True
+    keep_best = KeepBest(
+        state,
+        replay_into=callbacks,
+        monitor="val_accuracy",
+        mode="max",
+        patience=patience,
+        restore_best_weights=True,
     )
-    start = time.perf_counter()
-    history = model.fit(
+    resume = []
+    if state is not None:
+        # last: the backup of an epoch is written after that epoch's logs and best weights
+        resume = [keras.callbacks.BackupAndRestore(str(state.backup_dir)), StopAfterEpoch()]
+    model.fit(
         train_ds,
         validation_data=val_ds,
         epochs=params.epochs,
-        callbacks=[keep_best, *callbacks],
+        callbacks=[keep_best, *callbacks, *resume],
         shuffle=False,  # the dataset reshuffles itself each epoch
         verbose=verbose,
     )
-    seconds = time.perf_counter() - start
-    val_accuracy = history.history["val_accuracy"]
+    # the whole run's epochs, those of an interrupted earlier part included
+    val_accuracy = [logs["val_accuracy"] for logs in keep_best.progress["logs"]]
+    seconds = sum(keep_best.progress["seconds"])
     epochs_run = len(val_accuracy)
     summary = {
         "best_val_accuracy": float(max(val_accuracy)),

@@ -1,0 +1,74 @@
+"""End-to-end: `dvc repro` interrupted during train_cnn resumes, with the real dvc CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from fmnist.cli import INTERRUPTED_EXIT
+from fmnist.models.resume import STOP_AFTER_EPOCH
+from tests.helpers import DEBIAN_DATA, DvcProject, require_real_data
+
+pytestmark = pytest.mark.slow
+
+SMALL = {
+    "download": {"sources": [str(DEBIAN_DATA)]},
+    "split": {"train_limit": 1000},
+    "cnn": {"epochs": 4},
+    "evaluate": {"latency_images": 10, "bootstrap_samples": 200},
+    "plot": {"dpi": 50},
+}
+
+
+def curve(project: DvcProject, name: str = "eval/accuracy") -> pd.DataFrame:
+    return pd.read_csv(project.path / "metrics" / "cnn_curves" / f"{name}.tsv", sep="\t")
+
+
+def interrupted_repro(project: DvcProject):
+    project.env[STOP_AFTER_EPOCH] = "2"
+    try:
+        return project.dvc("repro", check=False)
+    finally:
+        del project.env[STOP_AFTER_EPOCH]
+
+
+def test_interrupted_training_resumes_and_a_param_change_starts_fresh(dvc_project):
+    require_real_data()
+    straight = dvc_project("straight")
+    straight.set_params(**SMALL)
+    straight.dvc("repro")
+
+    project = dvc_project("interrupted")
+    project.set_params(**SMALL)
+    stopped = interrupted_repro(project)
+    assert stopped.returncode != 0
+    assert f"exited with {INTERRUPTED_EXIT}" in stopped.stderr
+    assert "stopped after epoch 2" in stopped.stderr and "run again to resume" in stopped.stderr
+    # nothing that looks finished: no model, no curves, nothing published
+    for path in ("models/cnn.keras", "dvclive/cnn", "metrics/cnn_train.json"):
+        assert not (project.path / path).exists(), path
+    assert not list(project.path.glob("**/.*.tmp*"))
+    assert (project.path / ".train_state" / "cnn" / "backup").is_dir()
+
+    resumed = project.dvc("repro")
+    assert "resuming after epoch 2" in resumed.stderr
+    steps = curve(project)["step"].tolist()
+    assert steps == [0, 1, 2, 3]  # continuous: no gap, no duplicate
+    assert json.loads((project.path / "metrics" / "cnn_train.json").read_text())["epochs_run"] == 4
+    assert not (project.path / ".train_state" / "cnn").exists()  # removed after success
+    # identical to the uninterrupted run up to the interruption
+    pd.testing.assert_frame_equal(curve(project).iloc[:2], curve(straight).iloc[:2])
+    mine = json.loads((project.path / "metrics" / "cnn.json").read_text())["accuracy"]
+    theirs = json.loads((straight.path / "metrics" / "cnn.json").read_text())["accuracy"]
+    print(f"test accuracy: resumed {mine}, uninterrupted {theirs}, difference {mine - theirs:+.4f}")
+
+    # interrupted again, then a param changes: the saved state is not used
+    project.set_params(cnn={"epochs": 4, "dropout": 0.3})
+    stopped = interrupted_repro(project)
+    assert stopped.returncode != 0 and (project.path / ".train_state" / "cnn").is_dir()
+    project.set_params(cnn={"dropout": 0.25})
+    fresh = project.dvc("repro")
+    assert "fresh start" in fresh.stderr and "resuming" not in fresh.stderr
+    assert curve(project)["step"].tolist() == [0, 1, 2, 3]
