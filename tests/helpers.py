@@ -53,6 +53,18 @@ def write_params(path: Path, source: Path, /, **changes: dict[str, Any]) -> Path
     return path
 
 
+def small_run(train_limit: int, epochs: int, dpi: int = 50) -> dict[str, dict[str, Any]]:
+    """Params changes for a quick run on the real data: Debian's files only (no network), a
+    stratified subset of the training images, a few epochs, a cheap evaluation."""
+    return {
+        "download": {"sources": [str(DEBIAN_DATA)]},
+        "split": {"train_limit": train_limit},
+        "cnn": {"epochs": epochs},
+        "evaluate": {"latency_images": 10, "bootstrap_samples": 200},
+        "plot": {"dpi": dpi},
+    }
+
+
 def require_real_data() -> None:
     """Skip without Debian's dataset-fashion-mnist, except in CI, where it must be installed."""
     if not DEBIAN_DATA.is_dir():

@@ -10,17 +10,11 @@ import pandas as pd
 import pytest
 
 from fmnist.data.dataset import CLASS_NAMES
-from tests.helpers import DEBIAN_DATA, require_real_data
+from tests.helpers import DEBIAN_DATA, require_real_data, small_run
 
 pytestmark = pytest.mark.slow
 
-SMALL = {
-    "download": {"sources": [str(DEBIAN_DATA)]},
-    "split": {"train_limit": 3000},
-    "cnn": {"epochs": 1},
-    "evaluate": {"latency_images": 10, "bootstrap_samples": 200},
-    "plot": {"dpi": 50},
-}
+SMALL = small_run(train_limit=3000, epochs=1)
 
 
 def changed_stages(project) -> set[str]:
@@ -130,7 +124,7 @@ def test_pipeline_metrics_plots_and_experiments_on_a_real_subset(dvc_project):
 def test_queued_sweep_runs_every_combination(dvc_project):
     require_real_data()
     project = dvc_project()
-    project.set_params(**{**SMALL, "split": {"train_limit": 1000}})
+    project.set_params(**small_run(train_limit=1000, epochs=1))
     project.dvc("repro")
     project.commit("baseline")
 

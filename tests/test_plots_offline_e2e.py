@@ -12,18 +12,12 @@ from pathlib import Path
 import pytest
 from dvc_render.html import PAGE_HTML
 
-from tests.helpers import DEBIAN_DATA, ROOT, DvcProject, require_real_data
+from tests.helpers import ROOT, DvcProject, require_real_data, small_run
 
 pytestmark = pytest.mark.slow
 
 ARTIFACTS = ROOT / "build" / "test-artifacts"
-SMALL = {
-    "download": {"sources": [str(DEBIAN_DATA)]},
-    "split": {"train_limit": 1000},
-    "cnn": {"epochs": 2},
-    "evaluate": {"latency_images": 10, "bootstrap_samples": 200},
-    "plot": {"dpi": 100},
-}
+SMALL = small_run(train_limit=1000, epochs=2, dpi=100)
 # Injected into a copy of the page (never into the product): record script errors from the
 # first moment, then after rendering report, per plot div, whether a chart or image is there.
 CATCH_ERRORS = """<script>

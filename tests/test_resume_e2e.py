@@ -9,17 +9,11 @@ import pytest
 
 from fmnist.cli import INTERRUPTED_EXIT
 from fmnist.models.resume import STOP_AFTER_EPOCH
-from tests.helpers import DEBIAN_DATA, DvcProject, require_real_data
+from tests.helpers import DvcProject, require_real_data, small_run
 
 pytestmark = pytest.mark.slow
 
-SMALL = {
-    "download": {"sources": [str(DEBIAN_DATA)]},
-    "split": {"train_limit": 1000},
-    "cnn": {"epochs": 4},
-    "evaluate": {"latency_images": 10, "bootstrap_samples": 200},
-    "plot": {"dpi": 50},
-}
+SMALL = small_run(train_limit=1000, epochs=4)
 
 
 def curve(project: DvcProject, name: str = "eval/accuracy") -> pd.DataFrame:

@@ -9,17 +9,11 @@ import time
 
 import pytest
 
-from tests.helpers import DEBIAN_DATA, DvcProject, require_real_data
+from tests.helpers import DvcProject, require_real_data, small_run
 
 pytestmark = pytest.mark.slow
 
-SMALL = {
-    "download": {"sources": [str(DEBIAN_DATA)]},
-    "split": {"train_limit": 1000},
-    "cnn": {"epochs": 1},
-    "evaluate": {"latency_images": 10, "bootstrap_samples": 200},
-    "plot": {"dpi": 50},
-}
+SMALL = small_run(train_limit=1000, epochs=1)
 OUTPUTS = ("models/cnn.keras", "models/svm.joblib", "results/cnn.json", "plots/curves.png")
 TRACKED = ("metrics/cnn.json", "metrics/svm.json", "metrics/cnn_train.json", "dvc.lock")
 
