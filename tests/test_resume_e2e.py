@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pandas as pd
 import pytest
@@ -66,3 +67,45 @@ def test_interrupted_training_resumes_and_a_param_change_starts_fresh(dvc_projec
     fresh = project.dvc("repro")
     assert "fresh start" in fresh.stderr and "resuming" not in fresh.stderr
     assert curve(project)["step"].tolist() == [0, 1, 2, 3]
+
+
+def wait_for_queue(project: DvcProject, timeout_s: float = 600) -> str:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        status = project.dvc("queue", "status").stdout
+        if not any(state in status for state in ("Queued", "Running")):
+            return status
+        time.sleep(3)
+    raise AssertionError(f"queue still busy after {timeout_s} s:\n{status}")
+
+
+def test_a_killed_queued_experiment_fails_and_runs_cleanly_when_queued_again(dvc_project):
+    require_real_data()
+    project = dvc_project()
+    project.set_params(**small_run(train_limit=1000, epochs=3))
+    project.dvc("repro")
+    project.commit("baseline")
+
+    project.dvc("exp", "run", "--queue", "-n", "killed", "-S", "cnn.dropout=0.3")
+    project.env[STOP_AFTER_EPOCH] = "1"  # the queue's worker inherits it: stopped like a kill
+    project.dvc("queue", "start")
+    status = wait_for_queue(project)
+    del project.env[STOP_AFTER_EPOCH]
+    project.dvc("queue", "stop")  # the worker that inherited the hook
+    assert "Failed" in status, status
+    assert "stopped after epoch 1" in project.dvc("queue", "logs", "killed").stdout
+
+    project.dvc("exp", "run", "--queue", "-n", "again", "-S", "cnn.dropout=0.3")
+    project.dvc("queue", "start")
+    status = wait_for_queue(project)
+    assert "Success" in status, status
+    shown = json.loads(project.dvc("exp", "show", "--json").stdout)
+    runs = {
+        rev["name"]: rev["data"]
+        for baseline in shown
+        for exp in baseline.get("experiments") or []
+        for rev in exp["revs"]
+    }
+    epochs = runs["again"]["metrics"]["metrics/cnn_train.json"]["data"]["epochs_run"]
+    assert epochs == 3  # all epochs, from a clean start
+    assert not (project.path / ".train_state" / "cnn").exists()  # the workspace was not involved
