@@ -115,9 +115,9 @@ def main() -> None:
     for round_ in range(1, args.rounds + 1):
         for name in runs:
             if name == "plain Keras":
-                seconds = plain_keras(train, val, args.epochs, params.base.seed)
+                seconds = plain_keras(train, val, args.epochs, params.cnn.seed)
             else:
-                seconds = project(params.cnn, train, val, args.epochs, params.base.seed)
+                seconds = project(params.cnn, train, val, args.epochs, params.cnn.seed)
             runs[name] += seconds[1:]
             print(
                 f"round {round_} {name:<12} s/epoch: {', '.join(f'{s:.2f}' for s in seconds)}",

@@ -49,6 +49,7 @@ class SplitParams:
 
 @dataclasses.dataclass(frozen=True)
 class CnnParams:
+    seed: int = rule("an integer >= 0", lambda v: v >= 0)
     conv_layers: int = rule("an integer from 1 to 5", lambda v: 1 <= v <= 5)
     filters: int | list[int] = rule(
         "an integer >= 1 (doubled per layer) or a list of integers >= 1, one per layer",

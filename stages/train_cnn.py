@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     hardware = detect_hardware(tensorflow_gpus())
     precision = resolve_precision(params.cnn.precision, hardware)
     splits = [Path(args.split) / f"{name}.npz" for name in ("train", "val")]
-    fingerprint = training_fingerprint(params.cnn, params.base.seed, precision, splits, [__file__])
+    fingerprint = training_fingerprint(params.cnn, params.cnn.seed, precision, splits, [__file__])
     state = TrainingState(args.state, fingerprint)
     state.open()
 
@@ -58,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             with Live(str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None) as live:
                 model, summary = train_cnn(
                     params.cnn,
-                    params.base.seed,
+                    params.cnn.seed,
                     train,
                     val,
                     [DVCLiveCallback(live=live)],
@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             log.info("summary: %s", summary)
             with atomic_path(args.model) as tmp:
                 model.save(tmp)
-            write_model_meta(args.meta, args.model, {"base": params.base, "cnn": params.cnn}, summary)
+            write_model_meta(args.meta, args.model, {"cnn": params.cnn}, summary)
     except Interrupted as exc:
         raise Interrupted(
             f"{exc}; epochs done so far are kept in {state.dir}: run again to resume"

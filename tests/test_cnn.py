@@ -143,7 +143,7 @@ def test_stage_writes_model_meta_and_dvclive_curves(tmp_path, params_file):
             )
             assert rows[0] == f"step\t{metric}" and len(rows) == 3  # header + one row per epoch
     recorded = json.loads(meta.read_text())
-    assert recorded["params"]["cnn"]["epochs"] == 2 and recorded["params"]["base"]["seed"] == 42
+    assert recorded["params"]["cnn"]["epochs"] == 2 and recorded["params"]["cnn"]["seed"] == 42
     assert recorded["versions"]["tensorflow"] and model.stat().st_size > 100_000
     assert not list(tmp_path.glob(".*.tmp*"))
 

@@ -24,7 +24,7 @@ def test_project_params_load_and_default_cnn_is_the_study_model():
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"dropuot": 0.1}, "unknown key cnn.dropuot; allowed keys in cnn: conv_layers"),
+        ({"dropuot": 0.1}, "unknown key cnn.dropuot; allowed keys in cnn: seed, conv_layers"),
         ({"dropout": 1.5}, "cnn.dropout = 1.5 is not allowed; expected a number with 0 <= value < 1"),
         ({"dropout": "high"}, "cnn.dropout = 'high' is not allowed"),
         ({"epochs": 2.5}, "cnn.epochs = 2.5 is not allowed; expected an integer >= 1"),
