@@ -21,7 +21,7 @@ from fmnist.data.dataset import load_split
 from fmnist.errors import Interrupted
 from fmnist.files import atomic_path
 from fmnist.models.cnn import layer_filters
-from fmnist.models.hardware import detect_hardware, resolve_precision, tensorflow_gpus
+from fmnist.models.hardware import detect_hardware, tensorflow_gpus
 from fmnist.models.resume import TrainingState
 from fmnist.models.training import train_cnn, training_fingerprint
 from fmnist.params import load_params
@@ -45,9 +45,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     # a saved state is resumed only for the same params, precision, code and data
     hardware = detect_hardware(tensorflow_gpus())
-    precision = resolve_precision(params.cnn.precision, hardware)
     splits = [Path(args.split) / f"{name}.npz" for name in ("train", "val")]
-    fingerprint = training_fingerprint(params.cnn, params.cnn.seed, precision, splits, [__file__])
+    fingerprint = training_fingerprint(params.cnn, params.cnn.seed, hardware, splits, [__file__])
     state = TrainingState(args.state, fingerprint)
     state.open()
 

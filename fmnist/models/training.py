@@ -70,12 +70,20 @@ def training_dataset(
 def training_fingerprint(
     params: CnnParams,
     seed: int,
-    precision: str,
+    hardware: Hardware,
     data_files: Sequence[str | Path],
     code_files: Sequence[str | Path] = (),
 ) -> str:
-    """What a saved training state must match to be resumed: params, precision, code, data."""
-    settings = {"seed": seed, "cnn": dataclasses.asdict(params), "precision": precision}
+    """What a saved training state must match to be resumed: params, precision, code, data.
+
+    The precision that runs follows from ``cnn.precision`` and whether ``hardware`` computes
+    bf16 natively, so those two stand for it (resolving it here would warn a second time).
+    """
+    settings = {
+        "seed": seed,
+        "cnn": dataclasses.asdict(params),
+        "native_bf16": hardware.native_bf16,
+    }
     code = [__file__, cnn_module.__file__, hardware_module.__file__, dataset_module.__file__]
     return run_fingerprint(settings, [*code, *code_files, *data_files])
 
