@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -110,3 +112,22 @@ class DvcProject:
     def commit(self, message: str) -> None:
         self.run("git", "add", "-A")
         self.run("git", "commit", "-qm", message)
+
+    def wait_for_queue(self, timeout_s: float = 600) -> str:
+        """Poll `dvc queue status` until nothing is queued or running; return the last status."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            status = self.dvc("queue", "status").stdout
+            if not any(state in status for state in ("Queued", "Running")):
+                return status
+            time.sleep(3)
+        raise AssertionError(f"queue still busy after {timeout_s} s:\n{status}")
+
+    def experiments(self) -> dict[str, dict[str, Any]]:
+        """Experiments by name from `dvc exp show --json`: their params and metrics files."""
+        rows = {}
+        for baseline in json.loads(self.dvc("exp", "show", "--json").stdout):
+            for exp in baseline.get("experiments") or []:
+                for rev in exp["revs"]:
+                    rows[rev["name"]] = rev["data"]
+        return rows

@@ -133,12 +133,7 @@ def test_queued_sweep_runs_every_combination(dvc_project):
 
     project.dvc("exp", "run", "--queue", "-S", "cnn.conv_layers=1,2,3", "-S", "cnn.dropout=0.1,0.3")
     project.dvc("queue", "start", "--jobs", "1")
-    deadline = time.monotonic() + 900
-    while time.monotonic() < deadline:
-        status = project.dvc("queue", "status").stdout
-        if not any(state in status for state in ("Queued", "Running")):
-            break
-        time.sleep(5)
+    status = project.wait_for_queue(timeout_s=900)
     assert "Failed" not in status, status
     assert status.count("Success") == 6, status
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pandas as pd
 import pytest
@@ -69,16 +68,6 @@ def test_interrupted_training_resumes_and_a_param_change_starts_fresh(dvc_projec
     assert curve(project)["step"].tolist() == [0, 1, 2, 3]
 
 
-def wait_for_queue(project: DvcProject, timeout_s: float = 600) -> str:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        status = project.dvc("queue", "status").stdout
-        if not any(state in status for state in ("Queued", "Running")):
-            return status
-        time.sleep(3)
-    raise AssertionError(f"queue still busy after {timeout_s} s:\n{status}")
-
-
 def test_a_killed_queued_experiment_fails_and_runs_cleanly_when_queued_again(dvc_project):
     require_real_data()
     project = dvc_project()
@@ -89,7 +78,7 @@ def test_a_killed_queued_experiment_fails_and_runs_cleanly_when_queued_again(dvc
     project.dvc("exp", "run", "--queue", "-n", "killed", "-S", "cnn.dropout=0.3")
     project.env[STOP_AFTER_EPOCH] = "1"  # the queue's worker inherits it: stopped like a kill
     project.dvc("queue", "start")
-    status = wait_for_queue(project)
+    status = project.wait_for_queue()
     del project.env[STOP_AFTER_EPOCH]
     project.dvc("queue", "stop")  # the worker that inherited the hook
     assert "Failed" in status, status
@@ -97,15 +86,8 @@ def test_a_killed_queued_experiment_fails_and_runs_cleanly_when_queued_again(dvc
 
     project.dvc("exp", "run", "--queue", "-n", "again", "-S", "cnn.dropout=0.3")
     project.dvc("queue", "start")
-    status = wait_for_queue(project)
+    status = project.wait_for_queue()
     assert "Success" in status, status
-    shown = json.loads(project.dvc("exp", "show", "--json").stdout)
-    runs = {
-        rev["name"]: rev["data"]
-        for baseline in shown
-        for exp in baseline.get("experiments") or []
-        for rev in exp["revs"]
-    }
-    epochs = runs["again"]["metrics"]["metrics/cnn_train.json"]["data"]["epochs_run"]
+    epochs = project.experiments()["again"]["metrics"]["metrics/cnn_train.json"]["data"]["epochs_run"]
     assert epochs == 3  # all epochs, from a clean start
     assert not (project.path / ".train_state" / "cnn").exists()  # the workspace was not involved

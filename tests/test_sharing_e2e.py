@@ -30,16 +30,6 @@ def git_changes(project: DvcProject) -> str:
     return project.run("git", "status", "--porcelain").stdout
 
 
-def exp_rows(project: DvcProject) -> dict[str, dict]:
-    """Experiments by name from `dvc exp show --json`: their params and metrics files."""
-    rows = {}
-    for baseline in json.loads(project.dvc("exp", "show", "--json").stdout):
-        for exp in baseline.get("experiments") or []:
-            for rev in exp["revs"]:
-                rows[rev["name"]] = rev["data"]
-    return rows
-
-
 def test_run_cache_remote_and_experiments_shared_between_clones(dvc_project, tmp_path):
     require_real_data()
     storage, origin = tmp_path / "storage", tmp_path / "origin.git"
@@ -112,7 +102,7 @@ def test_run_cache_remote_and_experiments_shared_between_clones(dvc_project, tmp
 
     # B sees A's experiment with its metrics, and gets its model without training
     b.dvc("exp", "pull", "origin", "one-conv")
-    rows = exp_rows(b)
+    rows = b.experiments()
     assert rows["one-conv"]["params"]["params.yaml"]["data"]["cnn"]["conv_layers"] == 1
     shown = rows["one-conv"]["metrics"]["metrics/cnn.json"]["data"]
     assert shown == {k: v for k, v in one_conv_metrics.items() if not isinstance(v, list)}
