@@ -36,7 +36,7 @@ def main() -> None:
     print(f"{'setting':<48} {'test acc':>8} {'fit s':>7} {'pred s':>7} {'total s':>7}")
     for changes in SETTINGS:
         svm = dataclasses.replace(params.svm, **changes)
-        pipeline, fit = fit_svm(svm, params.base.seed, *train)
+        pipeline, fit = fit_svm(svm, *train)
         score = score_svm(pipeline, *test)
         total = fit["fit_seconds"] + score["predict_seconds"]
         label = f"{svm.features} pca={svm.pca_components} C={svm.C:g} n={fit['train_images']}"

@@ -5,7 +5,7 @@ from the annotations (``Literal`` lists the allowed choices); ranges come from `
 Every key is required, so params.yaml is the single place where a value lives. Unknown keys,
 wrong types and out-of-range values raise :class:`ParamsError` naming the file, the key, the
 value and what is allowed, before a stage does any work. :func:`load_params` returns a typed
-:class:`Params` (``params.cnn.epochs``, ``params.base.seed``).
+:class:`Params` (``params.cnn.epochs``, ``params.svm.seed``).
 """
 
 from __future__ import annotations
@@ -88,6 +88,7 @@ class CnnParams:
 
 @dataclasses.dataclass(frozen=True)
 class SvmParams:
+    seed: int = rule("an integer >= 0", lambda v: v >= 0)
     kernel: Literal["rbf", "poly", "linear"]
     C: float = rule("a number > 0", lambda v: v > 0)
     gamma: Literal["scale", "auto"] | float = rule(

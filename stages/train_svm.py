@@ -32,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     params = load_params(args.params)
     train, val = load_split(args.split, "train"), load_split(args.split, "val")
 
-    pipeline, fit = fit_svm(params.svm, params.base.seed, *train)
+    pipeline, fit = fit_svm(params.svm, *train)
     val_score = score_svm(pipeline, *val)
     summary = {
         **fit,
@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     log.info("summary: %s", summary)
     with atomic_path(args.model) as tmp:
         joblib.dump(pipeline, tmp)
-    write_model_meta(args.meta, args.model, {"base": params.base, "svm": params.svm}, summary)
+    write_model_meta(args.meta, args.model, {"svm": params.svm}, summary)
 
 
 if __name__ == "__main__":

@@ -23,8 +23,9 @@ from fmnist.params import SvmParams
 SVC_CACHE_MB = 2000  # kernel cache: the default 200 MB makes the full-data fit ~2x slower
 
 
-def build_svm(params: SvmParams, seed: int) -> Pipeline:
-    """features -> [PCA] -> [StandardScaler] -> SVC, on flat pixels in [0, 1]."""
+def build_svm(params: SvmParams) -> Pipeline:
+    """features -> [PCA] -> [StandardScaler] -> SVC, on flat pixels in [0, 1]; seeded by svm.seed."""
+    seed = params.seed
     steps = [("features", feature_transformer(params.features))]
     if params.pca_components:
         steps.append(("pca", PCA(n_components=params.pca_components, random_state=seed)))
@@ -43,11 +44,11 @@ def build_svm(params: SvmParams, seed: int) -> Pipeline:
 
 
 def fit_svm(
-    params: SvmParams, seed: int, images: np.ndarray, labels: np.ndarray
+    params: SvmParams, images: np.ndarray, labels: np.ndarray
 ) -> tuple[Pipeline, dict[str, Any]]:
     """Fit on (a stratified ``svm.train_limit`` subset of) the images; return it and the timing."""
-    keep = stratified_subset(labels, params.train_limit, seed, "svm.train_limit")
-    pipeline = build_svm(params, seed)
+    keep = stratified_subset(labels, params.train_limit, params.seed, "svm.train_limit")
+    pipeline = build_svm(params)
     start = time.perf_counter()
     pipeline.fit(to_flat(images[keep]), labels[keep])
     return pipeline, {
