@@ -50,6 +50,7 @@ class SplitParams:
 @dataclasses.dataclass(frozen=True)
 class CnnParams:
     seed: int = rule("an integer >= 0", lambda v: v >= 0)
+    arch: Literal["lenet", "resnet"]
     conv_layers: int = rule("an integer from 1 to 5", lambda v: 1 <= v <= 5)
     filters: int | list[int] = rule(
         "an integer >= 1 (doubled per layer) or a list of integers >= 1, one per layer",
@@ -57,6 +58,11 @@ class CnnParams:
     )
     kernel_size: int = rule("an odd integer from 1 to 9", lambda v: 1 <= v <= 9 and v % 2 == 1)
     dense_units: int = rule("an integer >= 1", lambda v: v >= 1)
+    resnet_width: int = rule("an integer from 4 to 256", lambda v: 4 <= v <= 256)
+    resnet_blocks: list[int] = rule(
+        "a list of 1 to 3 integers from 1 to 8 (residual blocks per stage)",
+        lambda v: 1 <= len(v) <= 3 and all(1 <= b <= 8 for b in v),
+    )
     dropout: float = rule("a number with 0 <= value < 1", lambda v: 0 <= v < 1)
     optimizer: Literal["adam", "sgd", "rmsprop"]
     learning_rate: float = rule("a number with 0 < value <= 1", lambda v: 0 < v <= 1)
@@ -70,6 +76,8 @@ class CnnParams:
     precision: Literal["auto", "float32", "mixed_bfloat16"]
 
     def validate(self) -> None:
+        if self.arch == "resnet":
+            return  # the lenet keys below do not shape a resnet (see ignored_keys)
         if isinstance(self.filters, list) and len(self.filters) != self.conv_layers:
             raise ParamsError(
                 f"cnn.filters = {self.filters} has {len(self.filters)} entries; "
@@ -84,6 +92,14 @@ class CnnParams:
                     f"{self.kernel_size} shrinks the 28x28 input to nothing at conv layer "
                     f"{layer}; use fewer cnn.conv_layers or a smaller cnn.kernel_size"
                 )
+
+    def ignored_keys(self) -> list[str]:
+        """The keys of the other architecture: present (every key is required) but unused."""
+        lenet = ["conv_layers", "filters", "kernel_size", "dense_units"]
+        return [
+            f"cnn.{k}"
+            for k in (lenet if self.arch == "resnet" else ["resnet_width", "resnet_blocks"])
+        ]
 
 
 @dataclasses.dataclass(frozen=True)

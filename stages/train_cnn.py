@@ -41,7 +41,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     params = load_params(args.params)
     train, val = load_split(args.split, "train"), load_split(args.split, "val")
-    log.info("train %s, val %s, layers %s", train[0].shape, val[0].shape, layer_filters(params.cnn))
+    architecture = (
+        f"resnet, width {params.cnn.resnet_width}, blocks {params.cnn.resnet_blocks}"
+        if params.cnn.arch == "resnet"
+        else f"lenet, conv filters {layer_filters(params.cnn)}"
+    )
+    log.info("train %s, val %s, %s", train[0].shape, val[0].shape, architecture)
+    log.info("ignored for cnn.arch=%s: %s", params.cnn.arch, ", ".join(params.cnn.ignored_keys()))
 
     # a saved state is resumed only for the same params, precision, code and data
     hardware = detect_hardware(tensorflow_gpus())

@@ -173,3 +173,36 @@ def test_training_resolves_precision_for_the_hardware_and_records_it(requested, 
     assert summary["precision"] == ran and summary["device"] == f"CPU: {hardware.cpu}"
     expected = "bfloat16" if ran == "mixed_bfloat16" else "float32"
     assert model.get_layer("dense").compute_dtype == expected
+
+
+def test_resnet_parameter_count_and_shapes_by_hand():
+    # width 4, blocks [1, 1]: stem 3*3*1*4 = 36 + BN 4*4 = 16 (gamma, beta, mean, variance);
+    # stage 1 (4 filters, 28x28): two convs 3*3*4*4 = 144 + BN 16 each;
+    # stage 2 (8 filters, stride 2 -> 14x14): 1x1 projection 4*8 = 32 + BN 32, convs
+    # 3*3*4*8 = 288 and 3*3*8*8 = 576, BN 32 each; dense 8*10 + 10 = 90.
+    model = build_cnn(cnn_params(arch="resnet", resnet_width=4, resnet_blocks=[1, 1]))
+    assert model.count_params() == 36 + 16 + 2 * (144 + 16) + 32 + 32 + 288 + 32 + 576 + 32 + 90
+    assert model.get_layer("stage1_block1_out").output.shape[1:] == (28, 28, 4)
+    assert model.get_layer("stage2_block1_out").output.shape[1:] == (14, 14, 8)
+    assert model.output_shape == (None, 10)
+    assert model.get_layer("softmax").compute_dtype == "float32"
+    bf16 = build_cnn(cnn_params(arch="resnet", resnet_width=4, resnet_blocks=[1]), "mixed_bfloat16")
+    assert bf16.get_layer("stem").compute_dtype == "bfloat16"
+    assert bf16.get_layer("softmax").compute_dtype == "float32"
+
+
+def test_resnet_ignores_the_lenet_keys_and_the_lenet_the_resnet_keys():
+    # conv_layers 5 with 9x9 kernels cannot shape a LeNet, but a resnet never reads them
+    resnet = cnn_params(arch="resnet", conv_layers=5, kernel_size=9, resnet_blocks=[1])
+    assert resnet.ignored_keys() == [
+        "cnn.conv_layers",
+        "cnn.filters",
+        "cnn.kernel_size",
+        "cnn.dense_units",
+    ]
+    assert (
+        build_cnn(resnet).count_params()
+        == build_cnn(cnn_params(arch="resnet", resnet_blocks=[1])).count_params()
+    )
+    assert cnn_params().ignored_keys() == ["cnn.resnet_width", "cnn.resnet_blocks"]
+    assert build_cnn(cnn_params(resnet_width=64, resnet_blocks=[8])).count_params() == 225_034

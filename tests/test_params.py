@@ -6,7 +6,7 @@ from fmnist.errors import ParamsError
 from fmnist.models.cnn import layer_filters
 from fmnist.params import CnnParams, SvmParams, build_section, load_params
 from stages import split as split_stage
-from tests.helpers import ROOT, raw_params
+from tests.helpers import ROOT, project_params, raw_params
 
 
 def cnn_section(**changes):
@@ -24,7 +24,7 @@ def test_project_params_load_and_default_cnn_is_the_study_model():
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"dropuot": 0.1}, "unknown key cnn.dropuot; allowed keys in cnn: seed, conv_layers"),
+        ({"dropuot": 0.1}, "unknown key cnn.dropuot; allowed keys in cnn: seed, arch, conv_layers"),
         ({"dropout": 1.5}, "cnn.dropout = 1.5 is not allowed; expected a number with 0 <= value < 1"),
         ({"dropout": "high"}, "cnn.dropout = 'high' is not allowed"),
         ({"epochs": 2.5}, "cnn.epochs = 2.5 is not allowed; expected an integer >= 1"),
@@ -123,3 +123,21 @@ def test_stage_with_bad_params_exits_2_with_one_line_and_writes_nothing(
         f"error: {path}: split.val_fraction = 1.5 is not allowed; expected a number with 0 < value < 1"
     ]
     assert not out.exists() and not metrics.exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"arch": "vgg"}, r"cnn\.arch = 'vgg' is not allowed; expected one of 'lenet', 'resnet'"),
+        (
+            {"resnet_blocks": []},
+            r"cnn\.resnet_blocks = \[\] is not allowed; expected a list of 1 to 3",
+        ),
+        ({"resnet_blocks": [2, 0]}, r"cnn\.resnet_blocks = \[2, 0\] is not allowed"),
+        ({"resnet_blocks": [1, 1, 1, 1]}, r"cnn\.resnet_blocks = \[1, 1, 1, 1\] is not allowed"),
+        ({"resnet_width": 2}, r"cnn\.resnet_width = 2 is not allowed; expected an integer from 4"),
+    ],
+)
+def test_architecture_params_are_validated(changes, message):
+    with pytest.raises(ParamsError, match=message):
+        project_params(cnn=changes)

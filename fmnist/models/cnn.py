@@ -1,4 +1,4 @@
-"""The study's CNN and its optimizer, built from the ``cnn`` params section."""
+"""The CNN (``cnn.arch``: the study's LeNet-style model or a small ResNet) and its optimizer."""
 
 from __future__ import annotations
 
@@ -17,6 +17,11 @@ def layer_filters(params: CnnParams) -> list[int]:
 
 
 def build_cnn(params: CnnParams, precision: str = "float32") -> keras.Model:
+    """The ``cnn.arch`` model: :func:`build_lenet` or :func:`build_resnet`."""
+    return (build_resnet if params.arch == "resnet" else build_lenet)(params, precision)
+
+
+def build_lenet(params: CnnParams, precision: str = "float32") -> keras.Model:
     """Per layer conv(f_i, k x k, relu) -> maxpool 2; flatten -> dense -> dropout -> softmax.
 
     With the defaults (2 layers, 32/64 filters, 3x3, dense 128, dropout 0.2) this is the study's
@@ -36,6 +41,53 @@ def build_cnn(params: CnnParams, precision: str = "float32") -> keras.Model:
     x = layers.Dropout(params.dropout, name="dropout", dtype=precision)(x)
     outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="softmax", dtype="float32")(x)
     return keras.Model(inputs, outputs, name=f"cnn_{params.conv_layers}conv")
+
+
+def _basic_block(x: keras.KerasTensor, filters: int, stride: int, name: str, dtype: str):
+    """conv3x3 -> BN -> relu -> conv3x3 -> BN, plus the input (1x1 conv + BN when it changes)."""
+    shortcut = x
+    if stride != 1 or x.shape[-1] != filters:
+        shortcut = layers.Conv2D(
+            filters, 1, strides=stride, use_bias=False, name=f"{name}_proj", dtype=dtype
+        )(x)
+        shortcut = layers.BatchNormalization(name=f"{name}_proj_bn", dtype=dtype)(shortcut)
+    y = layers.Conv2D(
+        filters, 3, strides=stride, padding="same", use_bias=False, name=f"{name}_conv1", dtype=dtype
+    )(x)
+    y = layers.BatchNormalization(name=f"{name}_bn1", dtype=dtype)(y)
+    y = layers.Activation("relu", name=f"{name}_relu1", dtype=dtype)(y)
+    y = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv2", dtype=dtype)(
+        y
+    )
+    y = layers.BatchNormalization(name=f"{name}_bn2", dtype=dtype)(y)
+    y = layers.Add(name=f"{name}_add", dtype=dtype)([shortcut, y])
+    return layers.Activation("relu", name=f"{name}_out", dtype=dtype)(y)
+
+
+def build_resnet(params: CnnParams, precision: str = "float32") -> keras.Model:
+    """A small ResNet (basic blocks, batch norm) for 28x28 images, trained from scratch.
+
+    Stem: conv3x3(``resnet_width``) -> BN -> relu at 28x28. Stage ``i`` (one per entry of
+    ``resnet_blocks``) has that many basic blocks of ``resnet_width * 2**i`` filters; from the
+    second stage on its first block halves the side with stride 2 (28 -> 14 -> 7). Then global
+    average pooling -> dropout -> softmax (float32, like the LeNet's).
+    """
+    inputs = keras.Input(shape=(*IMAGE_SHAPE, 1), name="image")
+    x = layers.Conv2D(
+        params.resnet_width, 3, padding="same", use_bias=False, name="stem", dtype=precision
+    )(inputs)
+    x = layers.BatchNormalization(name="stem_bn", dtype=precision)(x)
+    x = layers.Activation("relu", name="stem_relu", dtype=precision)(x)
+    for stage, blocks in enumerate(params.resnet_blocks):
+        for block in range(blocks):
+            stride = 2 if stage > 0 and block == 0 else 1
+            name = f"stage{stage + 1}_block{block + 1}"
+            x = _basic_block(x, params.resnet_width * 2**stage, stride, name, precision)
+    x = layers.GlobalAveragePooling2D(name="pool", dtype=precision)(x)
+    x = layers.Dropout(params.dropout, name="dropout", dtype=precision)(x)
+    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="softmax", dtype="float32")(x)
+    depth = 2 + 2 * sum(params.resnet_blocks)  # conv layers + the dense one
+    return keras.Model(inputs, outputs, name=f"resnet{depth}_w{params.resnet_width}")
 
 
 def make_optimizer(params: CnnParams, steps_per_epoch: int) -> keras.optimizers.Optimizer:
