@@ -215,3 +215,14 @@ def test_accuracy_figure_draws_a_line_per_hue_value_or_nothing():
     assert (
         study.accuracy_figure(runs, groups, "cnn", "cnn.conv_layers", "cnn.dropout", config) is None
     )
+
+
+def test_list_values_and_keys_missing_from_older_params_still_make_a_table():
+    answer = exp_show()
+    resnet = params(cnn={"arch": "resnet", "filters": [16, 16]})  # "arch": only in this one
+    answer[1]["experiments"].append(rev("9" * 40, "res", data(resnet, metrics(0.95))))
+    runs, _, _ = study.collect_runs(answer)
+    table = study.configurations_table(study.aggregate(runs), "cnn")
+    assert list(table.columns[:3]) == ["cnn.arch", "cnn.dropout", "cnn.filters"]
+    assert table.iloc[0, :3].tolist() == ["resnet", 0.2, [16, 16]]
+    assert table["cnn.arch"].tolist() == ["resnet", study.ABSENT, study.ABSENT]

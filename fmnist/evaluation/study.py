@@ -50,6 +50,7 @@ MODELS = (
 )
 
 Config = tuple[tuple[str, Any], ...]  # sorted (dotted param key, value) pairs, hashable
+ABSENT = "–"  # shown for a key that a configuration does not have (an older params.yaml)
 
 
 def _flatten(section: str, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -147,12 +148,10 @@ def collect_runs(
 
 
 def varying_keys(configs: Iterable[Config]) -> list[str]:
-    """The param keys whose value differs between the configurations, in key order."""
-    values: dict[str, set[Any]] = {}
-    for config in configs:
-        for key, value in config:
-            values.setdefault(key, set()).add(value)
-    return sorted(key for key, seen in values.items() if len(seen) > 1)
+    """The param keys whose value differs between the configurations (or is not in all)."""
+    configs = [dict(config) for config in configs]
+    keys = {key for config in configs for key in config}
+    return sorted(k for k in keys if len({repr(config.get(k, ABSENT)) for config in configs}) > 1)
 
 
 def shown(value: Any) -> Any:
@@ -163,7 +162,7 @@ def shown(value: Any) -> Any:
 def label(config: Config, keys: Sequence[str]) -> str:
     """``cnn.conv_layers=1 cnn.dropout=0.5``; ``baseline params`` when no key varies."""
     pairs = dict(config)
-    return " ".join(f"{key}={shown(pairs[key])}" for key in keys) or "baseline params"
+    return " ".join(f"{key}={shown(pairs.get(key, ABSENT))}" for key in keys) or "baseline params"
 
 
 def aggregate(runs: pd.DataFrame) -> pd.DataFrame:
@@ -431,7 +430,7 @@ def configurations_table(groups: pd.DataFrame, model: str) -> pd.DataFrame:
     rows = groups[groups["model"] == model]
     keys = varying_keys(rows["config"])
     table = pd.DataFrame(
-        {key: rows["config"].map(lambda c, k=key: shown(dict(c)[k])) for key in keys}
+        {key: rows["config"].map(lambda c, k=key: shown(dict(c).get(k, ABSENT))) for key in keys}
     )
     table["n"] = rows["n"]
     table["seeds"] = rows["seeds"].map(lambda seeds: ", ".join(map(str, seeds)))
@@ -441,7 +440,12 @@ def configurations_table(groups: pd.DataFrame, model: str) -> pd.DataFrame:
     )
     table["macro-F1 %"] = rows.apply(mean_std, axis=1, stat="macro_f1")
     table["train s"] = rows.apply(mean_std, axis=1, stat="train_seconds", scale=1.0, digits=1)
-    return table.sort_values(keys or ["n"]).reset_index(drop=True)
+
+    def order(config: Config) -> tuple[tuple[str, Any], ...]:  # list and mixed-type values too
+        values = dict(config)
+        return tuple((type(values.get(k, ABSENT)).__name__, values.get(k, ABSENT)) for k in keys)
+
+    return table.iloc[sorted(range(len(rows)), key=lambda i: order(rows["config"].iloc[i]))]
 
 
 def comparisons_table(
