@@ -60,7 +60,13 @@ class Predictions:
         spec = next(s for s in study.MODELS if s.name == model)
         key = (rev, spec.predictions_file)
         if key not in self._cache:
-            text = dvc.api.read(spec.predictions_file, rev=rev)
+            try:
+                text = dvc.api.read(spec.predictions_file, rev=rev)
+            except Exception as exc:  # any DVC failure: the file is not at hand
+                raise study.ReportError(
+                    f"{spec.predictions_file} at {rev[:7]}: {type(exc).__name__} "
+                    "(not in the local cache or the remote: `dvc pull`, `dvc exp pull`)"
+                ) from exc
             table = pd.read_csv(io.StringIO(text)).sort_values("index")
             actual = table["actual"].to_numpy()
             if self.labels is None:

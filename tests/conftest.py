@@ -46,7 +46,7 @@ def dvc_project(tmp_path: Path) -> Callable[..., DvcProject]:
         ).stdout.split()
         for rel in listed:
             src = ROOT / rel
-            if src.is_file() and not rel.startswith(("metrics/", "plots/", "dvclive/")):
+            if src.is_file() and not rel.startswith(("metrics/", "plots/", "dvclive/", "reports/")):
                 (dest / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(src, dest / rel)
         (dest / "dvc.lock").unlink(missing_ok=True)

@@ -1,0 +1,82 @@
+"""The study report from a real queued sweep: the dvc CLI, a 2 x 2 grid with 2 seeds, tiny data."""
+
+import json
+import re
+import statistics
+
+import pandas as pd
+import pytest
+from matplotlib import image
+
+from tests.helpers import DvcProject, raw_params, require_real_data, small_run
+
+pytestmark = pytest.mark.slow
+GRID_KEYS = ("cnn.conv_layers", "cnn.dropout")
+
+
+def report(project: DvcProject, check: bool = True):
+    return project.run("python", "-m", "commands.report", "--out", "reports", check=check)
+
+
+def test_a_queued_sweep_with_seeds_becomes_a_report(dvc_project):
+    require_real_data()
+    project = dvc_project()
+    project.set_params(**small_run(train_limit=1000, epochs=2))
+    project.commit("small params")
+
+    refused = report(project, check=False)  # nothing has run yet: one error, no files
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines()[-1].startswith("error: no finished experiment")
+    assert not (project.path / "reports").exists()
+
+    project.dvc("repro")
+    project.commit("baseline results")
+    grid = ["-S", "cnn.conv_layers=1,2", "-S", "cnn.dropout=0.2,0.5", "-S", "cnn.seed=42,1"]
+    project.dvc("exp", "run", "--queue", *grid)
+    project.dvc("exp", "run", "--queue", "-n", "bad-dropout", "-S", "cnn.dropout=2")
+    resnet = ["-S", "cnn.arch=resnet", "-S", "cnn.resnet_width=8", "-S", "cnn.resnet_blocks=[1,1]"]
+    project.dvc("exp", "run", "--queue", "-n", "resnet", *resnet)
+    project.dvc("queue", "start")
+    status = project.wait_for_queue(timeout_s=1200)
+    assert status.count("Success") == 9 and "Failed" in status, status
+
+    result = report(project)
+    runs = pd.read_csv(project.path / "reports" / "runs.csv")
+    cnn = runs[runs["model"] == "cnn"]
+    assert len(cnn) == 9 and (runs["model"] == "svm").sum() == 1  # one SVM: never re-trained
+    # the report's numbers are the experiments' own, as `dvc exp show --json` gives them
+    shown: dict[tuple[int, float], list[float]] = {}
+    for name, data in project.experiments().items():
+        if name not in ("resnet", "bad-dropout") and data and data.get("metrics"):
+            cnn_params = data["params"]["params.yaml"]["data"]["cnn"]
+            key = (cnn_params["conv_layers"], cnn_params["dropout"])
+            shown.setdefault(key, []).append(data["metrics"]["metrics/cnn.json"]["data"]["accuracy"])
+    assert sorted(shown) == [(1, 0.2), (1, 0.5), (2, 0.2), (2, 0.5)]
+    text = (project.path / "reports" / "study.md").read_text()
+    assert result.stdout == text + "\n"
+
+    def row(*cells: str) -> str:  # a markdown table row, whatever the column padding
+        return r"\|\s*" + r"\s*\|\s*".join(re.escape(cell) for cell in cells) + r"\s*\|"
+
+    defaults = raw_params()["cnn"]  # columns: every cnn key that varies, the resnet ones too
+    resnet_defaults = [str(defaults["resnet_blocks"]), str(defaults["resnet_width"])]
+    lenet = cnn[cnn["name"] != "resnet"]
+    grid_point = lenet["config"].map(lambda c: tuple(json.loads(c)[k] for k in GRID_KEYS))
+    for (layers, dropout), accuracies in shown.items():
+        mean, std = statistics.mean(accuracies) * 100, statistics.stdev(accuracies) * 100
+        rows = lenet[grid_point == (layers, dropout)]
+        assert len(rows) == 2 and sorted(rows["seed"]) == [1, 42]
+        cells = ["lenet", str(layers), str(dropout), *resnet_defaults, "2", "1, 42"]
+        assert re.search(row(*cells, f"{mean:.2f} ± {std:.2f}"), text)
+    assert "bad-dropout: failed, no results yet" in text
+    # the residual net is one more configuration, compared with the baseline like the others
+    (resnet_run,) = cnn[cnn["name"] == "resnet"].itertuples()
+    assert json.loads(resnet_run.config)["cnn.arch"] == "resnet"
+    resnet_metrics = project.experiments()["resnet"]["metrics"]["metrics/cnn.json"]["data"]
+    assert resnet_run.accuracy == resnet_metrics["accuracy"]
+    assert re.search(row("cnn", "cnn.arch=resnet cnn.resnet_blocks=[1, 1] cnn.resnet_width=8"), text)
+    assert re.search(
+        row("CNN, 1 conv layer: 92.7%", "92.70") + r" \d+\.\d\d ± \d+\.\d\d \(n=2\)", text
+    )
+    picture = image.imread(project.path / "reports" / "accuracy_by_depth.png")
+    assert picture.shape[:2] == (500, 800)
