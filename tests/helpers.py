@@ -113,6 +113,12 @@ class DvcProject:
         self.run("git", "add", "-A")
         self.run("git", "commit", "-qm", message)
 
+    def commit_baseline(self, **changes: dict[str, Any]) -> None:
+        """Apply params changes, run the pipeline and commit it all: the experiments' baseline."""
+        self.set_params(**changes)
+        self.dvc("repro")
+        self.commit("baseline")
+
     def wait_for_queue(self, timeout_s: float = 600) -> str:
         """Poll `dvc queue status` until nothing is queued or running; return the last status."""
         deadline = time.monotonic() + timeout_s

@@ -127,9 +127,7 @@ def test_pipeline_metrics_plots_and_experiments_on_a_real_subset(dvc_project):
 def test_queued_sweep_runs_every_combination(dvc_project):
     require_real_data()
     project = dvc_project()
-    project.set_params(**small_run(train_limit=1000, epochs=1))
-    project.dvc("repro")
-    project.commit("baseline")
+    project.commit_baseline(**small_run(train_limit=1000, epochs=1))
 
     project.dvc("exp", "run", "--queue", "-S", "cnn.conv_layers=1,2,3", "-S", "cnn.dropout=0.1,0.3")
     project.dvc("queue", "start", "--jobs", "1")

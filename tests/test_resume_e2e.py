@@ -71,9 +71,7 @@ def test_interrupted_training_resumes_and_a_param_change_starts_fresh(dvc_projec
 def test_a_killed_queued_experiment_fails_and_runs_cleanly_when_queued_again(dvc_project):
     require_real_data()
     project = dvc_project()
-    project.set_params(**small_run(train_limit=1000, epochs=3))
-    project.dvc("repro")
-    project.commit("baseline")
+    project.commit_baseline(**small_run(train_limit=1000, epochs=3))
 
     project.dvc("exp", "run", "--queue", "-n", "killed", "-S", "cnn.dropout=0.3")
     project.env[STOP_AFTER_EPOCH] = "1"  # the queue's worker inherits it: stopped like a kill

@@ -295,6 +295,11 @@ def mean_std(row: Mapping[str, Any], stat: str, scale: float = 100.0, digits: in
     return mean if math.isnan(std) else f"{mean} ± {std * scale:.{digits}f}"
 
 
+def group_index(groups: pd.DataFrame) -> dict[tuple[str, Config], pd.Series]:
+    """:func:`aggregate`'s rows by (model, configuration)."""
+    return {(row["model"], row["config"]): row for _, row in groups.iterrows()}
+
+
 def claims_table(
     claims: Sequence[Claim],
     groups: pd.DataFrame,
@@ -307,7 +312,7 @@ def claims_table(
     ``compare(model_a, config_a, model_b, config_b)`` gives :func:`paired_comparison`'s result,
     or None when either configuration was not run.
     """
-    index = {(row["model"], row["config"]): row for _, row in groups.iterrows()}
+    index = group_index(groups)
     rows = []
     for claim in claims:
         config = with_changes(references[claim.model], claim.changes)
@@ -366,16 +371,14 @@ def accuracy_figure(
     def selected(config: Config) -> bool:
         return all(dict(config).get(k) == v for k, v in fixed.items())
 
-    groups = groups[(groups["model"] == model) & groups["config"].map(selected)]
-    if groups.empty or groups["config"].map(lambda c: dict(c)[x]).nunique() < 2:
+    def drawn(frame: pd.DataFrame) -> pd.DataFrame:  # the selected rows, x and hue as columns
+        frame = frame[(frame["model"] == model) & frame["config"].map(selected)]
+        configs = frame["config"].map(dict)
+        return frame.assign(x=configs.map(lambda c: c[x]), hue=configs.map(lambda c: c[hue]))
+
+    groups, runs = drawn(groups), drawn(runs)
+    if groups.empty or groups["x"].nunique() < 2:
         return None
-    groups = groups.assign(
-        x=groups["config"].map(lambda c: dict(c)[x]), hue=groups["config"].map(lambda c: dict(c)[hue])
-    )
-    runs = runs[(runs["model"] == model) & runs["config"].map(selected)]
-    runs = runs.assign(
-        x=runs["config"].map(lambda c: dict(c)[x]), hue=runs["config"].map(lambda c: dict(c)[hue])
-    )
     fig = Figure(figsize=(8.0, 5.0), layout="constrained")
     ax = fig.subplots()
     for offset, (value, line) in enumerate(groups.sort_values("x").groupby("hue", sort=True)):
@@ -403,7 +406,7 @@ def accuracy_figure(
 
 def speed_claim(groups: pd.DataFrame, references: Mapping[str, Config]) -> dict[str, str]:
     """The study's "SVM slower" against the default configurations' training and predicting."""
-    index = {(row["model"], row["config"]): row for _, row in groups.iterrows()}
+    index = group_index(groups)
     cnn, svm = index.get(("cnn", references["cnn"])), index.get(("svm", references["svm"]))
     row = {"claim": "The SVM is slower than the CNN", "study": "claimed"}
     if cnn is None or svm is None:
