@@ -66,6 +66,7 @@ class CnnParams:
     dropout: float = rule("a number with 0 <= value < 1", lambda v: 0 <= v < 1)
     optimizer: Literal["adam", "sgd", "rmsprop"]
     learning_rate: float = rule("a number with 0 < value <= 1", lambda v: 0 < v <= 1)
+    weight_decay: float = rule("a number with 0 (off) <= value <= 1", lambda v: 0 <= v <= 1)
     lr_schedule: Literal["constant", "cosine"]
     batch_size: int = rule("an integer from 1 to 65536", lambda v: 1 <= v <= 65536)
     epochs: int = rule("an integer >= 1", lambda v: v >= 1)
@@ -73,6 +74,7 @@ class CnnParams:
     augment_flip: bool
     augment_shift: int = rule("an integer from 0 (off) to 4 pixels", lambda v: 0 <= v <= 4)
     label_smoothing: float = rule("a number with 0 <= value < 0.5", lambda v: 0 <= v < 0.5)
+    predict_flip_average: bool
     precision: Literal["auto", "float32", "mixed_bfloat16"]
 
     def validate(self) -> None:

@@ -1,10 +1,12 @@
 import json
 
+import joblib
 import numpy as np
 import pytest
 
-from fmnist.data.dataset import save_split
-from fmnist.models.cnn import build_cnn
+from fmnist.data.dataset import save_split, to_cnn_input
+from fmnist.evaluation.scoring import load_predictors
+from fmnist.models.cnn import build_cnn, make_optimizer
 from fmnist.models.hardware import Hardware
 from fmnist.models.training import eval_dataset, train_cnn, training_dataset
 from stages import train_cnn as train_cnn_stage
@@ -206,3 +208,55 @@ def test_resnet_ignores_the_lenet_keys_and_the_lenet_the_resnet_keys():
     )
     assert cnn_params().ignored_keys() == ["cnn.resnet_width", "cnn.resnet_blocks"]
     assert build_cnn(cnn_params(resnet_width=64, resnet_blocks=[8])).count_params() == 225_034
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd", "rmsprop"])
+def test_weight_decay_shrinks_kernels_by_lr_times_decay_and_leaves_bn_and_biases(optimizer):
+    params = cnn_params(
+        arch="resnet",
+        resnet_width=4,
+        resnet_blocks=[1],
+        optimizer=optimizer,
+        learning_rate=0.1,
+        lr_schedule="constant",
+        weight_decay=0.5,
+    )
+    model = build_cnn(params)
+    before = {v.path: v.numpy() for v in model.trainable_variables}
+    decayed = make_optimizer(params, steps_per_epoch=10)
+    # zero gradients: the optimizers' own steps are 0, what moves is the decay alone
+    decayed.apply_gradients([(np.zeros(v.shape, np.float32), v) for v in model.trainable_variables])
+    for variable in model.trainable_variables:
+        old, new = before[variable.path], variable.numpy()
+        if variable.name == "kernel":  # each step: w -= 0.1 * 0.5 * w
+            np.testing.assert_allclose(new, old * 0.95, rtol=1e-6)
+        else:  # batch-norm gamma and beta, the dense bias
+            assert variable.name in ("gamma", "beta", "bias")
+            np.testing.assert_array_equal(new, old)
+    assert make_optimizer(cnn_params(optimizer=optimizer), 10).weight_decay is None  # 0 is off
+
+
+def test_flip_average_predicts_the_mean_of_image_and_mirror_and_survives_saving(tmp_path):
+    train, val = tiny_data()
+    params = cnn_params(arch="resnet", resnet_width=4, resnet_blocks=[1], epochs=1, batch_size=16)
+    plain, _ = train_cnn(params, 3, train, val, verbose=0)
+    averaged, summary = train_cnn(
+        cnn_params(**{**vars(params), "predict_flip_average": True}), 3, train, val, verbose=0
+    )
+    x = np.random.default_rng(0).random((5, 28, 28, 1), np.float32)
+    mirrored = x[:, :, ::-1]
+    expected = (plain.predict(x, verbose=0) + plain.predict(mirrored, verbose=0)) / 2
+    np.testing.assert_allclose(averaged.predict(x, verbose=0), expected, atol=1e-6)
+    # a mirror image gets the same prediction as the image itself; the plain model does not
+    np.testing.assert_allclose(averaged.predict(mirrored, verbose=0), expected, atol=1e-6)
+    assert not np.allclose(plain.predict(x, verbose=0), plain.predict(mirrored, verbose=0))
+    assert averaged.count_params() == plain.count_params()  # shared weights, none added
+    assert summary["trainable_params"] == sum(w.numpy().size for w in averaged.trainable_weights)
+
+    # evaluate loads the saved model (its mirror layer included) and predicts the same labels
+    path, svm = tmp_path / "cnn.keras", tmp_path / "svm.joblib"
+    averaged.save(path)
+    joblib.dump(None, svm)
+    images = val[0]
+    predicted = averaged.predict(to_cnn_input(images), verbose=0).argmax(axis=1)
+    np.testing.assert_array_equal(load_predictors(path, svm, 1024)["cnn"](images), predicted)

@@ -34,6 +34,14 @@ def test_project_params_load_and_default_cnn_is_the_study_model():
             "cnn.optimizer = 'adamw' is not allowed; expected one of 'adam', 'sgd', 'rmsprop'",
         ),
         ({"augment_flip": "yes"}, "cnn.augment_flip = 'yes' is not allowed; expected true or false"),
+        (
+            {"predict_flip_average": 1},
+            "cnn.predict_flip_average = 1 is not allowed; expected true or false",
+        ),
+        (
+            {"weight_decay": -0.1},
+            "cnn.weight_decay = -0.1 is not allowed; expected a number with 0 (off) <= value <= 1",
+        ),
         ({"kernel_size": 4}, "cnn.kernel_size = 4 is not allowed; expected an odd integer"),
         ({"filters": [32, 0]}, "cnn.filters = [32, 0] is not allowed"),
         (

@@ -25,7 +25,9 @@ def load_predictors(
     """The CNN and SVM files as predictors of labels from uint8 images."""
     import keras  # imported here: importing this module (e.g. in tests) stays cheap
 
-    cnn = keras.models.load_model(require_file(cnn_path, "train_cnn"))
+    from fmnist.models.cnn import CUSTOM_OBJECTS
+
+    cnn = keras.models.load_model(require_file(cnn_path, "train_cnn"), custom_objects=CUSTOM_OBJECTS)
     svm = joblib.load(require_file(svm_path, "train_svm"))  # pickle: only this project's own file
 
     def predict_cnn(images: np.ndarray) -> np.ndarray:

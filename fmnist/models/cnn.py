@@ -90,15 +90,42 @@ def build_resnet(params: CnnParams, precision: str = "float32") -> keras.Model:
     return keras.Model(inputs, outputs, name=f"resnet{depth}_w{params.resnet_width}")
 
 
+class HorizontalFlip(layers.Layer):
+    """Mirrors NHWC images left to right: a fixed layer, the same in training and inference."""
+
+    def call(self, inputs):
+        return keras.ops.flip(inputs, axis=2)
+
+
+def with_flip_average(model: keras.Model) -> keras.Model:
+    """``model`` predicting the mean of its softmax on each image and on its mirror image.
+
+    The returned model shares ``model``'s layers and weights (the same parameter count) and is
+    saved and loaded like any model (load it with :data:`CUSTOM_OBJECTS`).
+    """
+    inputs = keras.Input(shape=model.input_shape[1:], name="image")
+    mirrored = HorizontalFlip(name="mirror")(inputs)
+    outputs = layers.Average(name="flip_average", dtype="float32")([model(inputs), model(mirrored)])
+    return keras.Model(inputs, outputs, name=f"{model.name}_flip_average")
+
+
+CUSTOM_OBJECTS = {"HorizontalFlip": HorizontalFlip}  # for keras.models.load_model
+
+
 def make_optimizer(params: CnnParams, steps_per_epoch: int) -> keras.optimizers.Optimizer:
     learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = params.learning_rate
     if params.lr_schedule == "cosine":
         learning_rate = keras.optimizers.schedules.CosineDecay(
             params.learning_rate, decay_steps=params.epochs * steps_per_epoch
         )
-    optimizers = {
-        "adam": keras.optimizers.Adam,
-        "sgd": lambda learning_rate: keras.optimizers.SGD(learning_rate, momentum=0.9),
-        "rmsprop": keras.optimizers.RMSprop,
-    }
-    return optimizers[params.optimizer](learning_rate=learning_rate)
+    # decoupled (AdamW-style) weight decay: each step, kernel -= learning rate * decay * kernel;
+    # batch-norm scales and offsets and the biases are left alone. None: off, as before.
+    options = {"learning_rate": learning_rate, "weight_decay": params.weight_decay or None}
+    optimizer = {
+        "adam": lambda: keras.optimizers.Adam(**options),
+        "sgd": lambda: keras.optimizers.SGD(momentum=0.9, **options),
+        "rmsprop": lambda: keras.optimizers.RMSprop(**options),
+    }[params.optimizer]()
+    if params.weight_decay:
+        optimizer.exclude_from_weight_decay(var_names=["gamma", "beta", "bias"])
+    return optimizer

@@ -15,7 +15,7 @@ from fmnist.data import dataset as dataset_module
 from fmnist.data.dataset import NUM_CLASSES, to_cnn_input
 from fmnist.models import cnn as cnn_module
 from fmnist.models import hardware as hardware_module
-from fmnist.models.cnn import build_cnn, make_optimizer
+from fmnist.models.cnn import build_cnn, make_optimizer, with_flip_average
 from fmnist.models.hardware import Hardware, detect_hardware, resolve_precision, tensorflow_gpus
 from fmnist.models.resume import KeepBest, StopAfterEpoch, TrainingState, run_fingerprint
 from fmnist.params import CnnParams
@@ -100,6 +100,10 @@ def train_cnn(
 ) -> tuple[keras.Model, dict[str, Any]]:
     """Fit the CNN; return it (best-validation weights) and a summary of the run.
 
+    With ``cnn.predict_flip_average`` the returned model averages its predictions on each
+    image and its mirror image (:func:`~fmnist.models.cnn.with_flip_average`); training and the
+    validation numbers in the summary are those of the plain model.
+
     ``cnn.precision`` is resolved for ``hardware`` (default: this machine); the summary records
     the precision and the device that ran. With a ``state`` (already opened), every epoch is
     saved there and a run that finds earlier epochs in it resumes after them; ``callbacks``
@@ -153,4 +157,6 @@ def train_cnn(
         "precision": precision,
         "device": hardware.device,
     }
+    if params.predict_flip_average:
+        model = with_flip_average(model)
     return model, summary
