@@ -1,12 +1,13 @@
 import json
 
 import joblib
+import keras
 import numpy as np
 import pytest
 
 from fmnist.data.dataset import save_split, to_cnn_input
 from fmnist.evaluation.scoring import load_predictors
-from fmnist.models.cnn import build_cnn, make_optimizer
+from fmnist.models.cnn import FusedBatchNormalization, build_cnn, make_optimizer
 from fmnist.models.hardware import Hardware
 from fmnist.models.training import eval_dataset, train_cnn, training_dataset
 from stages import train_cnn as train_cnn_stage
@@ -260,3 +261,25 @@ def test_flip_average_predicts_the_mean_of_image_and_mirror_and_survives_saving(
     images = val[0]
     predicted = averaged.predict(to_cnn_input(images), verbose=0).argmax(axis=1)
     np.testing.assert_array_equal(load_predictors(path, svm, 1024)["cnn"](images), predicted)
+
+
+def test_fused_batch_norm_computes_what_keras_batch_norm_does():
+    x = np.random.default_rng(0).normal(3.0, 2.0, (8, 7, 7, 5)).astype(np.float32)
+    keras_bn = keras.layers.BatchNormalization(momentum=0.9)
+    fused = FusedBatchNormalization(momentum=0.9)
+    keras_bn.build(x.shape)
+    fused.build(x.shape)
+    for layer in (keras_bn, fused):  # the same non-trivial scale and offset in both
+        layer.gamma.assign(np.linspace(0.5, 2.0, 5))
+        layer.beta.assign(np.linspace(-1.0, 1.0, 5))
+    for _ in range(3):  # training: batch statistics, and the moving ones updated alike
+        np.testing.assert_allclose(fused(x, training=True), keras_bn(x, training=True), atol=1e-4)
+    np.testing.assert_allclose(fused.moving_mean, keras_bn.moving_mean, rtol=1e-5)
+    np.testing.assert_allclose(fused.moving_variance, keras_bn.moving_variance, rtol=1e-5)
+    assert not np.allclose(fused.moving_mean, 0)  # 3 updates of momentum 0.9 moved them
+    np.testing.assert_allclose(fused(x, training=False), keras_bn(x, training=False), atol=1e-4)
+    # bf16 activations with float32 scale and offset, as in a mixed_bfloat16 ResNet
+    bf16 = FusedBatchNormalization(dtype="mixed_bfloat16")
+    out = bf16(keras.ops.cast(x, "bfloat16"), training=True)
+    assert out.dtype == "bfloat16" and bf16.gamma.dtype == "float32"
+    np.testing.assert_allclose(np.asarray(out, np.float32).mean(axis=(0, 1, 2)), 0, atol=0.02)

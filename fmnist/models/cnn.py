@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 from keras import layers
 
 from fmnist.data.dataset import IMAGE_SHAPE, NUM_CLASSES
@@ -43,6 +44,41 @@ def build_lenet(params: CnnParams, precision: str = "float32") -> keras.Model:
     return keras.Model(inputs, outputs, name=f"cnn_{params.conv_layers}conv")
 
 
+class FusedBatchNormalization(layers.BatchNormalization):
+    """Keras' ``BatchNormalization`` (same weights, momentum, epsilon, saved config), computed by
+    TensorFlow's fused batch-norm kernel.
+
+    Keras 3's own layer normalizes with separate float32 ops (casts, moments, scale, shift, and
+    as many for the gradient): on the 2-core CPU that is over half of a ResNet training step
+    (README "A stronger CNN"). TensorFlow's ``FusedBatchNormV3`` does each direction in one op
+    and takes bf16 activations with float32 scale and offset. NHWC images only, no masks.
+    """
+
+    def call(self, inputs, training=None, mask=None):
+        if not (training and self.trainable):
+            outputs, _, _ = tf.compat.v1.nn.fused_batch_norm(
+                inputs,
+                self.gamma,
+                self.beta,
+                mean=self.moving_mean,
+                variance=self.moving_variance,
+                epsilon=self.epsilon,
+                is_training=False,
+            )
+            return outputs
+        outputs, mean, variance = tf.compat.v1.nn.fused_batch_norm(
+            inputs, self.gamma, self.beta, epsilon=self.epsilon, is_training=True
+        )
+        # the kernel returns the Bessel-corrected variance; Keras averages the biased one
+        count = tf.cast(tf.size(inputs) // tf.shape(inputs)[-1], variance.dtype)
+        variance = variance * (count - 1) / count
+        self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1 - self.momentum))
+        self.moving_variance.assign(
+            self.moving_variance * self.momentum + variance * (1 - self.momentum)
+        )
+        return outputs
+
+
 def _basic_block(x: keras.KerasTensor, filters: int, stride: int, name: str, dtype: str):
     """conv3x3 -> BN -> relu -> conv3x3 -> BN, plus the input (1x1 conv + BN when it changes)."""
     shortcut = x
@@ -50,16 +86,16 @@ def _basic_block(x: keras.KerasTensor, filters: int, stride: int, name: str, dty
         shortcut = layers.Conv2D(
             filters, 1, strides=stride, use_bias=False, name=f"{name}_proj", dtype=dtype
         )(x)
-        shortcut = layers.BatchNormalization(name=f"{name}_proj_bn", dtype=dtype)(shortcut)
+        shortcut = FusedBatchNormalization(name=f"{name}_proj_bn", dtype=dtype)(shortcut)
     y = layers.Conv2D(
         filters, 3, strides=stride, padding="same", use_bias=False, name=f"{name}_conv1", dtype=dtype
     )(x)
-    y = layers.BatchNormalization(name=f"{name}_bn1", dtype=dtype)(y)
+    y = FusedBatchNormalization(name=f"{name}_bn1", dtype=dtype)(y)
     y = layers.Activation("relu", name=f"{name}_relu1", dtype=dtype)(y)
     y = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv2", dtype=dtype)(
         y
     )
-    y = layers.BatchNormalization(name=f"{name}_bn2", dtype=dtype)(y)
+    y = FusedBatchNormalization(name=f"{name}_bn2", dtype=dtype)(y)
     y = layers.Add(name=f"{name}_add", dtype=dtype)([shortcut, y])
     return layers.Activation("relu", name=f"{name}_out", dtype=dtype)(y)
 
@@ -76,7 +112,7 @@ def build_resnet(params: CnnParams, precision: str = "float32") -> keras.Model:
     x = layers.Conv2D(
         params.resnet_width, 3, padding="same", use_bias=False, name="stem", dtype=precision
     )(inputs)
-    x = layers.BatchNormalization(name="stem_bn", dtype=precision)(x)
+    x = FusedBatchNormalization(name="stem_bn", dtype=precision)(x)
     x = layers.Activation("relu", name="stem_relu", dtype=precision)(x)
     for stage, blocks in enumerate(params.resnet_blocks):
         for block in range(blocks):
@@ -90,26 +126,39 @@ def build_resnet(params: CnnParams, precision: str = "float32") -> keras.Model:
     return keras.Model(inputs, outputs, name=f"resnet{depth}_w{params.resnet_width}")
 
 
-class HorizontalFlip(layers.Layer):
-    """Mirrors NHWC images left to right: a fixed layer, the same in training and inference."""
+class WithMirrors(layers.Layer):
+    """n NHWC images -> 2n: the images, then the same images mirrored left to right."""
 
     def call(self, inputs):
-        return keras.ops.flip(inputs, axis=2)
+        return keras.ops.concatenate([inputs, keras.ops.flip(inputs, axis=2)], axis=0)
+
+
+class MeanOfHalves(layers.Layer):
+    """2n rows -> n: row i is the mean of rows i and n + i."""
+
+    def call(self, inputs):
+        first, second = keras.ops.split(inputs, 2, axis=0)
+        return (first + second) / 2
 
 
 def with_flip_average(model: keras.Model) -> keras.Model:
     """``model`` predicting the mean of its softmax on each image and on its mirror image.
 
-    The returned model shares ``model``'s layers and weights (the same parameter count) and is
-    saved and loaded like any model (load it with :data:`CUSTOM_OBJECTS`).
+    One pass of ``model`` over the images and their mirrors together (a single image costs
+    one call on a batch of two). The returned model shares ``model``'s layers and weights (the
+    same parameter count); load a saved one with :data:`CUSTOM_OBJECTS`.
     """
     inputs = keras.Input(shape=model.input_shape[1:], name="image")
-    mirrored = HorizontalFlip(name="mirror")(inputs)
-    outputs = layers.Average(name="flip_average", dtype="float32")([model(inputs), model(mirrored)])
+    both = WithMirrors(name="with_mirrors")(inputs)
+    outputs = MeanOfHalves(name="flip_average", dtype="float32")(model(both))
     return keras.Model(inputs, outputs, name=f"{model.name}_flip_average")
 
 
-CUSTOM_OBJECTS = {"HorizontalFlip": HorizontalFlip}  # for keras.models.load_model
+CUSTOM_OBJECTS = {  # for keras.models.load_model
+    "FusedBatchNormalization": FusedBatchNormalization,
+    "WithMirrors": WithMirrors,
+    "MeanOfHalves": MeanOfHalves,
+}
 
 
 def make_optimizer(params: CnnParams, steps_per_epoch: int) -> keras.optimizers.Optimizer:
