@@ -7,7 +7,7 @@ import pytest
 
 from fmnist.data.dataset import save_split, to_cnn_input
 from fmnist.evaluation.scoring import load_predictors
-from fmnist.models.cnn import FusedBatchNormalization, build_cnn, make_optimizer
+from fmnist.models.cnn import FusedBatchNormalization, build_cnn, build_resnet, make_optimizer
 from fmnist.models.hardware import Hardware
 from fmnist.models.training import eval_dataset, train_cnn, training_dataset
 from stages import train_cnn as train_cnn_stage
@@ -283,3 +283,13 @@ def test_fused_batch_norm_computes_what_keras_batch_norm_does():
     out = bf16(keras.ops.cast(x, "bfloat16"), training=True)
     assert out.dtype == "bfloat16" and bf16.gamma.dtype == "float32"
     np.testing.assert_allclose(np.asarray(out, np.float32).mean(axis=(0, 1, 2)), 0, atol=0.02)
+
+
+def test_resnet_uses_the_fused_layer_and_keras_batch_norm_can_stand_in():
+    params = cnn_params(arch="resnet", resnet_width=4, resnet_blocks=[1, 1])
+    fused = build_cnn(params)
+    keras_bn = build_resnet(params, batch_norm=keras.layers.BatchNormalization)
+    norms = [type(layer) for layer in fused.layers if "bn" in layer.name]
+    assert norms == [FusedBatchNormalization] * 6  # stem, 2 + 2 in blocks, 1 projection
+    assert keras_bn.count_params() == fused.count_params()
+    assert [w.shape for w in keras_bn.weights] == [w.shape for w in fused.weights]

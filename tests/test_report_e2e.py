@@ -35,6 +35,7 @@ def test_a_queued_sweep_with_seeds_becomes_a_report(dvc_project):
     project.dvc("exp", "run", "--queue", *grid)
     project.dvc("exp", "run", "--queue", "-n", "bad-dropout", "-S", "cnn.dropout=2")
     resnet = ["-S", "cnn.arch=resnet", "-S", "cnn.resnet_width=8", "-S", "cnn.resnet_blocks=[1,1]"]
+    resnet += ["-S", "cnn.predict_flip_average=true"]  # evaluate loads its mirror-averaging model
     project.dvc("exp", "run", "--queue", "-n", "resnet", *resnet)
     project.dvc("queue", "start")
     status = project.wait_for_queue(timeout_s=1200)
@@ -66,7 +67,7 @@ def test_a_queued_sweep_with_seeds_becomes_a_report(dvc_project):
         mean, std = statistics.mean(accuracies) * 100, statistics.stdev(accuracies) * 100
         rows = lenet[grid_point == (layers, dropout)]
         assert len(rows) == 2 and sorted(rows["seed"]) == [1, 42]
-        cells = ["lenet", str(layers), str(dropout), *resnet_defaults, "2", "1, 42"]
+        cells = ["lenet", str(layers), str(dropout), "False", *resnet_defaults, "2", "1, 42"]
         assert re.search(row(*cells, f"{mean:.2f} ± {std:.2f}"), text)
     assert "bad-dropout: failed, no results yet" in text
     # the residual net is one more configuration, compared with the baseline like the others
@@ -74,7 +75,10 @@ def test_a_queued_sweep_with_seeds_becomes_a_report(dvc_project):
     assert json.loads(resnet_run.config)["cnn.arch"] == "resnet"
     resnet_metrics = project.experiments()["resnet"]["metrics"]["metrics/cnn.json"]["data"]
     assert resnet_run.accuracy == resnet_metrics["accuracy"]
-    assert re.search(row("cnn", "cnn.arch=resnet cnn.resnet_blocks=[1, 1] cnn.resnet_width=8"), text)
+    label = (
+        "cnn.arch=resnet cnn.predict_flip_average=True cnn.resnet_blocks=[1, 1] cnn.resnet_width=8"
+    )
+    assert re.search(row("cnn", label), text)
     assert re.search(
         row("CNN, 1 conv layer: 92.7%", "92.70") + r" \d+\.\d\d ± \d+\.\d\d \(n=2\)", text
     )

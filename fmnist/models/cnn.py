@@ -79,46 +79,55 @@ class FusedBatchNormalization(layers.BatchNormalization):
         return outputs
 
 
-def _basic_block(x: keras.KerasTensor, filters: int, stride: int, name: str, dtype: str):
+BatchNorm = type[layers.BatchNormalization]
+
+
+def _basic_block(
+    x: keras.KerasTensor, filters: int, stride: int, name: str, dtype: str, batch_norm: BatchNorm
+):
     """conv3x3 -> BN -> relu -> conv3x3 -> BN, plus the input (1x1 conv + BN when it changes)."""
     shortcut = x
     if stride != 1 or x.shape[-1] != filters:
         shortcut = layers.Conv2D(
             filters, 1, strides=stride, use_bias=False, name=f"{name}_proj", dtype=dtype
         )(x)
-        shortcut = FusedBatchNormalization(name=f"{name}_proj_bn", dtype=dtype)(shortcut)
+        shortcut = batch_norm(name=f"{name}_proj_bn", dtype=dtype)(shortcut)
     y = layers.Conv2D(
         filters, 3, strides=stride, padding="same", use_bias=False, name=f"{name}_conv1", dtype=dtype
     )(x)
-    y = FusedBatchNormalization(name=f"{name}_bn1", dtype=dtype)(y)
+    y = batch_norm(name=f"{name}_bn1", dtype=dtype)(y)
     y = layers.Activation("relu", name=f"{name}_relu1", dtype=dtype)(y)
     y = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv2", dtype=dtype)(
         y
     )
-    y = FusedBatchNormalization(name=f"{name}_bn2", dtype=dtype)(y)
+    y = batch_norm(name=f"{name}_bn2", dtype=dtype)(y)
     y = layers.Add(name=f"{name}_add", dtype=dtype)([shortcut, y])
     return layers.Activation("relu", name=f"{name}_out", dtype=dtype)(y)
 
 
-def build_resnet(params: CnnParams, precision: str = "float32") -> keras.Model:
+def build_resnet(
+    params: CnnParams, precision: str = "float32", batch_norm: BatchNorm = FusedBatchNormalization
+) -> keras.Model:
     """A small ResNet (basic blocks, batch norm) for 28x28 images, trained from scratch.
 
     Stem: conv3x3(``resnet_width``) -> BN -> relu at 28x28. Stage ``i`` (one per entry of
     ``resnet_blocks``) has that many basic blocks of ``resnet_width * 2**i`` filters; from the
     second stage on its first block halves the side with stride 2 (28 -> 14 -> 7). Then global
-    average pooling -> dropout -> softmax (float32, like the LeNet's).
+    average pooling -> dropout -> softmax (float32, like the LeNet's). ``batch_norm``: the
+    layer class (Keras' own ``layers.BatchNormalization`` computes the same, slower).
     """
     inputs = keras.Input(shape=(*IMAGE_SHAPE, 1), name="image")
     x = layers.Conv2D(
         params.resnet_width, 3, padding="same", use_bias=False, name="stem", dtype=precision
     )(inputs)
-    x = FusedBatchNormalization(name="stem_bn", dtype=precision)(x)
+    x = batch_norm(name="stem_bn", dtype=precision)(x)
     x = layers.Activation("relu", name="stem_relu", dtype=precision)(x)
     for stage, blocks in enumerate(params.resnet_blocks):
         for block in range(blocks):
             stride = 2 if stage > 0 and block == 0 else 1
             name = f"stage{stage + 1}_block{block + 1}"
-            x = _basic_block(x, params.resnet_width * 2**stage, stride, name, precision)
+            width = params.resnet_width * 2**stage
+            x = _basic_block(x, width, stride, name, precision, batch_norm)
     x = layers.GlobalAveragePooling2D(name="pool", dtype=precision)(x)
     x = layers.Dropout(params.dropout, name="dropout", dtype=precision)(x)
     outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="softmax", dtype="float32")(x)
