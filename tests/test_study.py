@@ -226,3 +226,19 @@ def test_list_values_and_keys_missing_from_older_params_still_make_a_table():
     assert list(table.columns[:3]) == ["cnn.arch", "cnn.dropout", "cnn.filters"]
     assert table.iloc[0, :3].tolist() == ["resnet", 0.2, [16, 16]]
     assert table["cnn.arch"].tolist() == ["resnet", study.ABSENT, study.ABSENT]
+
+
+def test_a_configuration_lacking_a_key_is_compared_with_the_reference_and_labelled():
+    answer = exp_show()
+    resnet = params(cnn={"arch": "resnet"})  # "arch": not in the baseline's (older) params
+    answer[1]["experiments"].append(rev("9" * 40, "res", data(resnet, metrics(0.95))))
+    runs, _, reference = study.collect_runs(answer)
+    references = {model: study.model_config(reference, model)[0] for model in ("cnn", "svm")}
+    result = {
+        "seeds": [42],
+        "mean_difference": 0.05,
+        "per_seed": [{"p_value": 0.01, "difference": 0.05}],
+        "t_test_p": float("nan"),
+    }
+    table = study.comparisons_table(study.aggregate(runs), references, lambda *_: result)
+    assert "cnn.arch=resnet" in table["configuration"].tolist()

@@ -147,11 +147,16 @@ def collect_runs(
     return pd.DataFrame(runs), skipped, reference
 
 
+def value(config: Config, key: str) -> Any:
+    """The configuration's value of ``key``; :data:`ABSENT` where it has none."""
+    return dict(config).get(key, ABSENT)
+
+
 def varying_keys(configs: Iterable[Config]) -> list[str]:
     """The param keys whose value differs between the configurations (or is not in all)."""
-    configs = [dict(config) for config in configs]
-    keys = {key for config in configs for key in config}
-    return sorted(k for k in keys if len({repr(config.get(k, ABSENT)) for config in configs}) > 1)
+    configs = list(configs)
+    keys = {key for config in configs for key, _ in config}
+    return sorted(k for k in keys if len({repr(value(config, k)) for config in configs}) > 1)
 
 
 def shown(value: Any) -> Any:
@@ -161,8 +166,7 @@ def shown(value: Any) -> Any:
 
 def label(config: Config, keys: Sequence[str]) -> str:
     """``cnn.conv_layers=1 cnn.dropout=0.5``; ``baseline params`` when no key varies."""
-    pairs = dict(config)
-    return " ".join(f"{key}={shown(pairs.get(key, ABSENT))}" for key in keys) or "baseline params"
+    return " ".join(f"{key}={shown(value(config, key))}" for key in keys) or "baseline params"
 
 
 def aggregate(runs: pd.DataFrame) -> pd.DataFrame:
@@ -433,7 +437,7 @@ def configurations_table(groups: pd.DataFrame, model: str) -> pd.DataFrame:
     rows = groups[groups["model"] == model]
     keys = varying_keys(rows["config"])
     table = pd.DataFrame(
-        {key: rows["config"].map(lambda c, k=key: shown(dict(c).get(k, ABSENT))) for key in keys}
+        {key: rows["config"].map(lambda c, k=key: shown(value(c, k))) for key in keys}
     )
     table["n"] = rows["n"]
     table["seeds"] = rows["seeds"].map(lambda seeds: ", ".join(map(str, seeds)))
@@ -445,8 +449,8 @@ def configurations_table(groups: pd.DataFrame, model: str) -> pd.DataFrame:
     table["train s"] = rows.apply(mean_std, axis=1, stat="train_seconds", scale=1.0, digits=1)
 
     def order(config: Config) -> tuple[tuple[str, Any], ...]:  # list and mixed-type values too
-        values = dict(config)
-        return tuple((type(values.get(k, ABSENT)).__name__, values.get(k, ABSENT)) for k in keys)
+        values = [value(config, k) for k in keys]
+        return tuple((type(v).__name__, v) for v in values)
 
     return table.iloc[sorted(range(len(rows)), key=lambda i: order(rows["config"].iloc[i]))]
 
@@ -471,7 +475,7 @@ def comparisons_table(
                 {
                     "model": model,
                     "configuration": label(
-                        config, [k for k in keys if dict(config)[k] != dict(reference)[k]]
+                        config, [k for k in keys if value(config, k) != value(reference, k)]
                     ),
                     "seeds paired": len(result["seeds"]),
                     "accuracy difference (pts)": f"{result['mean_difference'] * 100:+.2f}",
