@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 import joblib
@@ -242,7 +243,7 @@ def test_flip_average_predicts_the_mean_of_image_and_mirror_and_survives_saving(
     params = cnn_params(arch="resnet", resnet_width=4, resnet_blocks=[1], epochs=1, batch_size=16)
     plain, _ = train_cnn(params, 3, train, val, verbose=0)
     averaged, summary = train_cnn(
-        cnn_params(**{**vars(params), "predict_flip_average": True}), 3, train, val, verbose=0
+        dataclasses.replace(params, predict_flip_average=True), 3, train, val, verbose=0
     )
     x = np.random.default_rng(0).random((5, 28, 28, 1), np.float32)
     mirrored = x[:, :, ::-1]
