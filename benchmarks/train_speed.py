@@ -1,47 +1,78 @@
-"""Benchmark: the study's CNN trained the plain Keras way and through this project, in one run.
+"""Benchmark: time-to-accuracy of the study's CNN, the plain Keras way against this project's recipes.
 
-    python benchmarks/train_speed.py [--split data/split] [--epochs 3] [--rounds 2]
+    python benchmarks/train_speed.py [--split data/split] [--recipes plain old default]
+        [--csv docs/speed_curves.csv] [--plot docs/speed_curves.png]
 
-(a) plain: what a user writes after keras.io's MNIST convnet example: the same layers,
-    ``model.fit`` on numpy float32 arrays, float32, batch 128, Adam, validating every epoch;
-(b) project: ``fmnist.models.training.train_cnn`` with params.yaml's recipe (augmentation,
-    label smoothing, cosine schedule, ``cnn.precision`` resolved for this machine).
-They alternate (a, b, a, b, ...) on the same split; s/epoch is the median over the epochs after
-each run's first (which traces the graph). Then inference: throughput in batches of 1,024 and
-single-image latency, in float32 and bf16. Run `dvc repro split` first. Measures; asserts nothing.
+Recipes, one after the other on the same split (run `dvc repro split` first):
+- plain: what a user writes after keras.io's MNIST convnet example: the study's layers,
+  ``model.fit`` on numpy float32 arrays, Adam at Keras' defaults, batch 128, 30 epochs, no
+  augmentation, float32;
+- old: this project's recipe before the time-to-accuracy work (params.yaml's cnn section with
+  30 epochs of cosine decay from 2e-3, no warm-up, no weight average, no flip averaging);
+- default: params.yaml's cnn section as it is.
+The project's recipes run through ``fmnist.models.training.train_cnn`` (``cnn.precision``
+decided for this machine, as in the pipeline); oneDNN is decided as in the pipeline for all.
+For each: seconds of training until the validation accuracy first reaches each target (from
+the start of the first epoch, validation included), s/epoch, the best validation accuracy and
+the test accuracy of the model as the pipeline would save it. Measures and prints; asserts
+nothing. Run it alone on the machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import statistics
+import os
 import time
+from pathlib import Path
 
-import keras
-import numpy as np
+import pandas as pd
 
 from fmnist.data.dataset import IMAGE_SHAPE, NUM_CLASSES, load_split, to_cnn_input
-from fmnist.models.cnn import build_cnn
-from fmnist.models.hardware import detect_hardware, resolve_precision, tensorflow_gpus
-from fmnist.models.training import seed_everything, train_cnn
-from fmnist.params import load_params
+from fmnist.models.hardware import (
+    detect_hardware,
+    onednn_state,
+    resolve_precision,
+    use_onednn_where_it_helps,
+)
+from fmnist.params import CnnParams, load_params
+
+# the recipe this project used before (commit 5ac6904): keys that differ from today's default
+OLD_RECIPE = {
+    "epochs": 30,
+    "learning_rate": 0.002,
+    "lr_schedule": "cosine",
+    "warmup_epochs": 0,
+    "ema_momentum": 0,
+    "predict_flip_average": False,
+}
 
 
-class EpochTimer(keras.callbacks.Callback):
-    def __init__(self) -> None:
-        super().__init__()
-        self.seconds: list[float] = []
+def epoch_curve():
+    """A Keras callback recording (seconds since the first epoch began, validation accuracy)."""
+    import keras
 
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
+    class Curve(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rows: list[tuple[float, float]] = []
+            self.start: float | None = None
 
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self._start)
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = self.start or time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.rows.append((time.perf_counter() - self.start, float(logs["val_accuracy"])))
+
+    return Curve()
 
 
-def plain_keras(train, val, epochs: int, seed: int) -> list[float]:
+def plain_keras(train, val, epochs: int, seed: int):
     """The keras.io way: Sequential model, numpy arrays straight into fit."""
+    import keras
+
+    from fmnist.models.training import seed_everything
+
     seed_everything(seed)
     model = keras.Sequential(
         [
@@ -59,82 +90,115 @@ def plain_keras(train, val, epochs: int, seed: int) -> list[float]:
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     x, y = to_cnn_input(train[0]), keras.utils.to_categorical(train[1], NUM_CLASSES)
     x_val, y_val = to_cnn_input(val[0]), keras.utils.to_categorical(val[1], NUM_CLASSES)
-    timer = EpochTimer()
+    curve = epoch_curve()
     model.fit(
         x,
         y,
         batch_size=128,
         epochs=epochs,
         validation_data=(x_val, y_val),
-        callbacks=[timer],
+        callbacks=[curve],
         verbose=0,
     )
-    return timer.seconds
+    return model, curve.rows, "float32"
 
 
-def project(params, train, val, epochs: int, seed: int) -> list[float]:
-    timer = EpochTimer()
-    train_cnn(dataclasses.replace(params, epochs=epochs), seed, train, val, [timer], verbose=0)
-    return timer.seconds
+def project(params: CnnParams, train, val):
+    from fmnist.models.training import train_cnn
+
+    curve = epoch_curve()
+    model, summary = train_cnn(params, params.seed, train, val, [curve], verbose=0)
+    return model, curve.rows, summary["precision"]
 
 
-def inference(images: np.ndarray, params, precision: str) -> tuple[float, float]:
-    """Images/s in batches of 1,024 and the median single-image latency in ms."""
-    model = build_cnn(params, precision)
-    x = to_cnn_input(images)
-    model.predict(x[:1024], batch_size=1024, verbose=0)
-    start = time.perf_counter()
-    model.predict(x, batch_size=1024, verbose=0)
-    throughput = len(x) / (time.perf_counter() - start)
-    model(x[:1], training=False)
-    latencies = []
-    for image in x[:200]:
-        start = time.perf_counter()
-        model(image[np.newaxis], training=False)
-        latencies.append((time.perf_counter() - start) * 1000)
-    return throughput, statistics.median(latencies)
+def time_to(rows: list[tuple[float, float]], target: float) -> float | None:
+    """Seconds at the end of the first epoch whose validation accuracy reaches ``target``."""
+    return next((seconds for seconds, accuracy in rows if accuracy >= target), None)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="data/split")
     parser.add_argument("--params", default="params.yaml")
-    parser.add_argument("--epochs", type=int, default=3, help="per run (the first is not timed)")
-    parser.add_argument("--rounds", type=int, default=2)
-    args = parser.parse_args()
-    params = load_params(args.params)
-    hardware = detect_hardware(tensorflow_gpus())
-    precision = resolve_precision(params.cnn.precision, hardware)
-    print(f"device: {hardware.device}")
-    print(f"bf16 flags: {sorted(hardware.cpu_flags & {'avx512_bf16', 'amx_bf16'}) or 'none'}")
-    print(f"cnn.precision = {params.cnn.precision} -> {precision}")
-    train, val = load_split(args.split, "train"), load_split(args.split, "val")
-    test, _ = load_split(args.split, "test")
-
-    runs: dict[str, list[float]] = {"plain Keras": [], "project": []}
-    for round_ in range(1, args.rounds + 1):
-        for name in runs:
-            if name == "plain Keras":
-                seconds = plain_keras(train, val, args.epochs, params.cnn.seed)
-            else:
-                seconds = project(params.cnn, train, val, args.epochs, params.cnn.seed)
-            runs[name] += seconds[1:]
-            print(
-                f"round {round_} {name:<12} s/epoch: {', '.join(f'{s:.2f}' for s in seconds)}",
-                flush=True,
-            )
-    print(f"\n{'training':<14} {'s/epoch':>8} {'images/s':>9}")
-    median = {name: statistics.median(seconds) for name, seconds in runs.items()}
-    for name, seconds in median.items():
-        print(f"{name:<14} {seconds:8.2f} {len(train[1]) / seconds:9.0f}")
-    print(
-        f"speed-up of the project over plain Keras: {median['plain Keras'] / median['project']:.2f}x"
+    parser.add_argument(
+        "--recipes",
+        nargs="+",
+        default=["plain", "old", "default"],
+        choices=["plain", "old", "default"],
     )
+    parser.add_argument("--plain-epochs", type=int, default=30)
+    parser.add_argument("--targets", type=float, nargs="+", default=[0.92, 0.925])
+    parser.add_argument("--csv", type=Path, help="write every epoch's (seconds, val accuracy)")
+    parser.add_argument("--plot", type=Path, help="draw the curves into this PNG")
+    args = parser.parse_args()
+    cnn = load_params(args.params).cnn
+    hardware = detect_hardware()
+    # one process, one kernel choice (TensorFlow reads it once): the pipeline's, for every
+    # recipe, so the recipes differ in what they compute, not in the kernels
+    use_onednn_where_it_helps(hardware)
+    print(
+        f"device: CPU {hardware.cpu}; bf16 flags: "
+        f"{sorted(hardware.cpu_flags & {'avx512_bf16', 'amx_bf16'}) or 'none'}; "
+        f"oneDNN: {onednn_state(hardware)}; cnn.precision = {cnn.precision} -> "
+        f"{resolve_precision(cnn.precision, hardware)}"
+    )
+    train, val = load_split(args.split, "train"), load_split(args.split, "val")
+    test_images, test_labels = load_split(args.split, "test")
 
-    print(f"\n{'inference':<16} {'images/s':>9} {'latency ms':>11}")
-    for name in ("float32", "mixed_bfloat16"):
-        throughput, latency = inference(test, params.cnn, name)
-        print(f"{name:<16} {throughput:9.0f} {latency:11.2f}")
+    rows, curves = [], []
+    for name in args.recipes:
+        if name == "plain":
+            model, curve, precision = plain_keras(train, val, args.plain_epochs, cnn.seed)
+        else:
+            params = dataclasses.replace(cnn, **OLD_RECIPE) if name == "old" else cnn
+            model, curve, precision = project(params, train, val)
+        predicted = model.predict(to_cnn_input(test_images), batch_size=1024, verbose=0)
+        row = {
+            "recipe": name,
+            "precision": precision,
+            "epochs": len(curve),
+            "train s": round(curve[-1][0], 1),
+            "s/epoch": round(curve[-1][0] / len(curve), 2),
+            **{f"s to val {t:.1%}": time_to(curve, t) for t in args.targets},
+            "best val %": round(100 * max(a for _, a in curve), 2),
+            "test %": round(100 * float((predicted.argmax(axis=1) == test_labels).mean()), 2),
+        }
+        rows.append(row)
+        curves += [
+            {"recipe": name, "epoch": i + 1, "seconds": round(s, 2), "val_accuracy": a}
+            for i, (s, a) in enumerate(curve)
+        ]
+        print(", ".join(f"{k}: {v}" for k, v in row.items()), flush=True)
+
+    table = pd.DataFrame(rows)
+    for column in table.columns:
+        if column.startswith("s to val"):
+            table[column] = table[column].map(lambda s: "never" if pd.isna(s) else f"{s:.1f}")
+    print(
+        f"\noneDNN in this process: {os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'unset')} "
+        f"({onednn_state(hardware)})"
+    )
+    print(table.to_markdown(index=False))
+    frame = pd.DataFrame(curves)
+    if args.csv:
+        frame.to_csv(args.csv, index=False)
+    if args.plot:
+        from matplotlib.figure import Figure
+
+        figure = Figure(figsize=(8, 4.5))
+        axes = figure.subplots()
+        for name, group in frame.groupby("recipe", sort=False):
+            axes.plot(group["seconds"], 100 * group["val_accuracy"], marker=".", label=name)
+        for target in args.targets:
+            axes.axhline(100 * target, color="grey", linewidth=0.6, linestyle="--")
+        axes.set(
+            xlabel="seconds of training",
+            ylabel="validation accuracy %",
+            ylim=(88, 95),
+            title=f"Time to accuracy, CPU {hardware.cpu}",
+        )
+        axes.legend()
+        figure.savefig(args.plot, dpi=100, bbox_inches="tight")
 
 
 if __name__ == "__main__":

@@ -68,6 +68,8 @@ class CnnParams:
     learning_rate: float = rule("a number with 0 < value <= 1", lambda v: 0 < v <= 1)
     weight_decay: float = rule("a number with 0 (off) <= value <= 1", lambda v: 0 <= v <= 1)
     lr_schedule: Literal["constant", "cosine"]
+    warmup_epochs: float = rule("a number >= 0 (0 = off), less than cnn.epochs", lambda v: v >= 0)
+    ema_momentum: float = rule("0 (off) or a number with 0 < value < 1", lambda v: 0 <= v < 1)
     batch_size: int = rule("an integer from 1 to 65536", lambda v: 1 <= v <= 65536)
     epochs: int = rule("an integer >= 1", lambda v: v >= 1)
     early_stopping_patience: int = rule("0 (off) or an integer >= 1", lambda v: v >= 0)
@@ -78,6 +80,16 @@ class CnnParams:
     precision: Literal["auto", "float32", "mixed_bfloat16"]
 
     def validate(self) -> None:
+        if self.warmup_epochs and self.lr_schedule != "cosine":
+            raise ParamsError(
+                f"cnn.warmup_epochs = {self.warmup_epochs} needs cnn.lr_schedule = 'cosine' "
+                f"(got {self.lr_schedule!r}); use 0 for no warm-up"
+            )
+        if self.warmup_epochs >= self.epochs:
+            raise ParamsError(
+                f"cnn.warmup_epochs = {self.warmup_epochs} is not allowed; expected less than "
+                f"cnn.epochs = {self.epochs}"
+            )
         if self.arch == "resnet":
             return  # the lenet keys below do not shape a resnet (see ignored_keys)
         if isinstance(self.filters, list) and len(self.filters) != self.conv_layers:

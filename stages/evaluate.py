@@ -17,6 +17,7 @@ from fmnist.cli import run_stage
 from fmnist.data.dataset import load_split
 from fmnist.evaluation.scoring import Evaluation, evaluate_models, load_predictors
 from fmnist.files import atomic_path, read_json, write_json
+from fmnist.models.hardware import detect_hardware, use_onednn_where_it_helps
 from fmnist.params import load_params
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "svm": read_json(args.svm_meta, "train_svm")["summary"]["fit_seconds"],
     }
     images, labels = load_split(args.split, "test")
+    use_onednn_where_it_helps(detect_hardware())  # before load_predictors imports TensorFlow
     predictors = load_predictors(args.cnn_model, args.svm_model, params.evaluate.batch_size)
 
     evaluation = evaluate_models(

@@ -14,16 +14,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from dvclive import Live
-from dvclive.keras import DVCLiveCallback
 
 from fmnist.cli import run_stage
 from fmnist.data.dataset import load_split
 from fmnist.errors import Interrupted
 from fmnist.files import atomic_path
-from fmnist.models.cnn import layer_filters
-from fmnist.models.hardware import detect_hardware, tensorflow_gpus
-from fmnist.models.resume import TrainingState
-from fmnist.models.training import train_cnn, training_fingerprint
+from fmnist.models.hardware import detect_hardware, tensorflow_gpus, use_onednn_where_it_helps
 from fmnist.params import load_params
 from fmnist.provenance import write_model_meta
 
@@ -40,6 +36,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--state", required=True, help="directory to resume from (not an output)")
     args = parser.parse_args(argv)
     params = load_params(args.params)
+    # the CPU kernels are chosen before TensorFlow loads, so its modules are imported here
+    use_onednn_where_it_helps(detect_hardware())
+    from dvclive.keras import DVCLiveCallback
+
+    from fmnist.models.cnn import layer_filters
+    from fmnist.models.resume import TrainingState
+    from fmnist.models.training import train_cnn, training_fingerprint
+
     train, val = load_split(args.split, "train"), load_split(args.split, "val")
     architecture = (
         f"resnet, width {params.cnn.resnet_width}, blocks {params.cnn.resnet_blocks}"
@@ -71,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                     state=state,
                 )
                 for name, value in summary.items():
-                    if isinstance(value, str):  # precision, device: recorded, not plotted
+                    if isinstance(value, str):  # precision, device, oneDNN: not plotted
                         live.summary[name] = value
                     else:
                         live.log_metric(name, value, plot=False)

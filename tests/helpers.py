@@ -57,11 +57,12 @@ def write_params(path: Path, source: Path, /, **changes: dict[str, Any]) -> Path
 
 def small_run(train_limit: int, epochs: int, dpi: int = 50) -> dict[str, dict[str, Any]]:
     """Params changes for a quick run on the real data: Debian's files only (no network), a
-    stratified subset of the training images, a few epochs, a cheap evaluation."""
+    stratified subset of the training images, a few epochs (a one-epoch run has no warm-up:
+    cnn.warmup_epochs must be less than cnn.epochs), a cheap evaluation."""
     return {
         "download": {"sources": [str(DEBIAN_DATA)]},
         "split": {"train_limit": train_limit},
-        "cnn": {"epochs": epochs},
+        "cnn": {"epochs": epochs, **({"warmup_epochs": 0} if epochs == 1 else {})},
         "evaluate": {"latency_images": 10, "bootstrap_samples": 200},
         "plot": {"dpi": dpi},
     }

@@ -6,11 +6,24 @@ import keras
 import numpy as np
 import pytest
 
+from fmnist.data.augment import epoch_images
 from fmnist.data.dataset import save_split, to_cnn_input
 from fmnist.evaluation.scoring import load_predictors
-from fmnist.models.cnn import FusedBatchNormalization, build_cnn, build_resnet, make_optimizer
-from fmnist.models.hardware import Hardware
-from fmnist.models.training import eval_dataset, train_cnn, training_dataset
+from fmnist.models.cnn import (
+    FusedBatchNormalization,
+    build_cnn,
+    build_resnet,
+    learning_rate_schedule,
+    make_optimizer,
+)
+from fmnist.models.hardware import Hardware, onednn_state
+from fmnist.models.training import (
+    EpochSeeds,
+    eval_dataset,
+    steps_per_epoch,
+    train_cnn,
+    training_dataset,
+)
 from stages import train_cnn as train_cnn_stage
 from tests.helpers import balanced_labels, project_params, synthetic_images
 
@@ -79,7 +92,7 @@ def test_training_dataset_shuffles_and_flips_some_images_with_their_labels():
     originals = {image.tobytes(): i for i, image in enumerate(images)}
     mirrors = {image[:, ::-1].tobytes(): i for i, image in enumerate(images)}
     order, flipped = [], 0
-    for x, y in training_dataset(images, labels, 16, seed=0, flip=True):
+    for x, y in training_dataset(images, labels, 16, seed=0, flip=True).take(3):  # 40 images
         for image, one_hot in zip(x.numpy(), y.numpy(), strict=True):
             pixels = np.rint(image[..., 0] * 255).astype(np.uint8).tobytes()
             assert pixels in originals or pixels in mirrors, "neither the image nor its mirror"
@@ -172,9 +185,12 @@ def test_bf16_model_computes_in_bf16_and_keeps_the_softmax_in_float32():
 )
 def test_training_resolves_precision_for_the_hardware_and_records_it(requested, hardware, ran):
     train, val = tiny_data()
-    params = cnn_params(epochs=1, batch_size=16, precision=requested)
+    params = cnn_params(
+        epochs=1, warmup_epochs=0, batch_size=16, precision=requested, predict_flip_average=False
+    )
     model, summary = train_cnn(params, 3, train, val, hardware=hardware, verbose=0)
     assert summary["precision"] == ran and summary["device"] == f"CPU: {hardware.cpu}"
+    assert summary["onednn"] == onednn_state(hardware)
     expected = "bfloat16" if ran == "mixed_bfloat16" else "float32"
     assert model.get_layer("dense").compute_dtype == expected
 
@@ -221,6 +237,7 @@ def test_weight_decay_shrinks_kernels_by_lr_times_decay_and_leaves_bn_and_biases
         optimizer=optimizer,
         learning_rate=0.1,
         lr_schedule="constant",
+        warmup_epochs=0,
         weight_decay=0.5,
     )
     model = build_cnn(params)
@@ -240,7 +257,15 @@ def test_weight_decay_shrinks_kernels_by_lr_times_decay_and_leaves_bn_and_biases
 
 def test_flip_average_predicts_the_mean_of_image_and_mirror_and_survives_saving(tmp_path):
     train, val = tiny_data()
-    params = cnn_params(arch="resnet", resnet_width=4, resnet_blocks=[1], epochs=1, batch_size=16)
+    params = cnn_params(
+        arch="resnet",
+        resnet_width=4,
+        resnet_blocks=[1],
+        epochs=1,
+        warmup_epochs=0,
+        batch_size=16,
+        predict_flip_average=False,
+    )
     plain, _ = train_cnn(params, 3, train, val, verbose=0)
     averaged, summary = train_cnn(
         dataclasses.replace(params, predict_flip_average=True), 3, train, val, verbose=0
@@ -294,3 +319,72 @@ def test_resnet_uses_the_fused_layer_and_keras_batch_norm_can_stand_in():
     assert norms == [FusedBatchNormalization] * 6  # stem, 2 + 2 in blocks, 1 projection
     assert keras_bn.count_params() == fused.count_params()
     assert [w.shape for w in keras_bn.weights] == [w.shape for w in fused.weights]
+
+
+def test_warmup_rises_linearly_to_the_rate_then_cosine_decays_to_zero():
+    params = cnn_params(learning_rate=0.004, epochs=10, warmup_epochs=2, lr_schedule="cosine")
+    schedule = learning_rate_schedule(params, steps_per_epoch=100)
+    assert isinstance(schedule, keras.optimizers.schedules.CosineDecay)
+    rate = {step: float(schedule(step)) for step in (0, 100, 200, 600, 1000)}
+    assert rate[0] == 0.0
+    assert rate[100] == pytest.approx(0.002)  # half-way through the 200 warm-up steps
+    assert rate[200] == pytest.approx(0.004)
+    assert rate[600] == pytest.approx(0.002)  # half-way through the 800 decay steps: cos(pi/2)
+    assert rate[1000] == pytest.approx(0.0, abs=1e-9)
+    # without warm-up the schedule is the earlier one: cosine from the rate over all steps
+    plain = learning_rate_schedule(cnn_params(learning_rate=0.004, epochs=10, warmup_epochs=0), 100)
+    assert float(plain(0)) == pytest.approx(0.004) and float(plain(500)) == pytest.approx(0.002)
+
+
+def test_an_epoch_is_whole_executions_and_dropout_draws_depend_on_the_epoch_alone():
+    assert steps_per_epoch(54_000, 128) == 424  # 422 batches, rounded up to executions of 8
+    assert steps_per_epoch(64, 16) == 8
+    model = build_cnn(cnn_params(dropout=0.5))
+    reseed = EpochSeeds(7)
+    reseed.set_model(model)
+    x = np.ones((4, 28, 28, 1), np.float32)
+
+    def draws(epoch):
+        reseed.on_epoch_begin(epoch)
+        return [model(x, training=True).numpy() for _ in range(2)]
+
+    first = draws(3)
+    draws(0)
+    np.testing.assert_array_equal(draws(3), first)  # epoch 3 again: the same masks
+    assert not np.array_equal(draws(4)[0], first[0])
+    assert not np.array_equal(first[0], first[1])  # and they change from step to step
+
+
+def test_training_batches_run_epoch_after_epoch_and_a_later_start_continues_them():
+    labels = balanced_labels(6)  # 60 images, batches of 16: 4 per epoch, the last one of 12
+    images = synthetic_images(labels)
+    batches = list(training_dataset(images, labels, 16, 5, flip=True, shift=1).take(10))
+    assert [len(y) for _, y in batches] == [16, 16, 16, 12] * 2 + [16, 16]
+    epoch1, labels1 = epoch_images(images, labels, 5, 1, flip=True, shift=1)
+    np.testing.assert_array_equal(to_cnn_input(epoch1[:16]), batches[4][0].numpy())
+    np.testing.assert_array_equal(labels1[:16], batches[4][1].numpy().argmax(axis=1))
+    resumed = training_dataset(images, labels, 16, 5, flip=True, shift=1, first_batch=6)
+    for (x, y), (x_expected, y_expected) in zip(resumed.take(4), batches[6:], strict=True):
+        np.testing.assert_array_equal(x.numpy(), x_expected.numpy())
+        np.testing.assert_array_equal(y.numpy(), y_expected.numpy())
+
+
+@pytest.mark.parametrize("ema_momentum", [0, 0.9])
+def test_the_weights_kept_are_the_ones_validated_with_or_without_the_moving_average(ema_momentum):
+    train, val = tiny_data()
+    params = cnn_params(
+        epochs=3,
+        batch_size=16,
+        ema_momentum=ema_momentum,
+        learning_rate=0.01,
+        predict_flip_average=False,  # the model validated: the plain one
+    )
+    logged = keras.callbacks.History()
+    model, summary = train_cnn(params, 3, train, val, [logged], verbose=0)
+    best_loss = logged.history["val_loss"][summary["best_epoch"] - 1]
+    model.compile(loss=keras.losses.CategoricalCrossentropy(label_smoothing=params.label_smoothing))
+    loss = model.evaluate(eval_dataset(*val, 16), verbose=0, return_dict=True)["loss"]
+    assert loss == pytest.approx(best_loss, rel=1e-5)
+    if ema_momentum:  # the average is not the last weights: a run without it ends elsewhere
+        plain, _ = train_cnn(dataclasses.replace(params, ema_momentum=0), 3, train, val, verbose=0)
+        assert not np.array_equal(model.get_weights()[0], plain.get_weights()[0])

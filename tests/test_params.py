@@ -149,3 +149,26 @@ def test_stage_with_bad_params_exits_2_with_one_line_and_writes_nothing(
 def test_architecture_params_are_validated(changes, message):
     with pytest.raises(ParamsError, match=message):
         project_params(cnn=changes)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"warmup_epochs": -1},
+            "cnn.warmup_epochs = -1 is not allowed; expected a number >= 0 (0 = off), less than cnn.epochs",
+        ),
+        (
+            {"warmup_epochs": 2, "epochs": 2},
+            "cnn.warmup_epochs = 2.0 is not allowed; expected less than cnn.epochs = 2",
+        ),
+        (
+            {"warmup_epochs": 1, "lr_schedule": "constant"},
+            "cnn.warmup_epochs = 1.0 needs cnn.lr_schedule = 'cosine' (got 'constant'); use 0 for no warm-up",
+        ),
+    ],
+)
+def test_warmup_is_validated_against_the_schedule_and_the_epochs(changes, message):
+    with pytest.raises(ParamsError) as error:
+        build_section(CnnParams, "cnn", cnn_section(**changes))
+    assert str(error.value) == message

@@ -170,15 +170,36 @@ CUSTOM_OBJECTS = {  # for keras.models.load_model
 }
 
 
+def learning_rate_schedule(
+    params: CnnParams, steps_per_epoch: int
+) -> float | keras.optimizers.schedules.LearningRateSchedule:
+    """``cnn.learning_rate`` as ``cnn.lr_schedule`` and ``cnn.warmup_epochs`` shape it."""
+    total = params.epochs * steps_per_epoch
+    if params.lr_schedule == "constant":
+        return params.learning_rate
+    if not params.warmup_epochs:  # cosine from the rate down to 0 at the last step
+        return keras.optimizers.schedules.CosineDecay(params.learning_rate, decay_steps=total)
+    # a linear warm-up from 0 to the rate, then cosine decay to 0 at the last step
+    warmup_steps = round(params.warmup_epochs * steps_per_epoch)
+    return keras.optimizers.schedules.CosineDecay(
+        0.0,
+        decay_steps=total - warmup_steps,
+        warmup_target=params.learning_rate,
+        warmup_steps=warmup_steps,
+    )
+
+
 def make_optimizer(params: CnnParams, steps_per_epoch: int) -> keras.optimizers.Optimizer:
-    learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = params.learning_rate
-    if params.lr_schedule == "cosine":
-        learning_rate = keras.optimizers.schedules.CosineDecay(
-            params.learning_rate, decay_steps=params.epochs * steps_per_epoch
-        )
+    learning_rate = learning_rate_schedule(params, steps_per_epoch)
     # decoupled (AdamW-style) weight decay: each step, kernel -= learning rate * decay * kernel;
     # batch-norm scales and offsets and the biases are left alone. None: off, as before.
-    options = {"learning_rate": learning_rate, "weight_decay": params.weight_decay or None}
+    options = {
+        "learning_rate": learning_rate,
+        "weight_decay": params.weight_decay or None,
+        # the moving average of the weights (cnn.ema_momentum; 0: off)
+        "use_ema": bool(params.ema_momentum),
+        "ema_momentum": params.ema_momentum or 0.99,
+    }
     optimizer = {
         "adam": lambda: keras.optimizers.Adam(**options),
         "sgd": lambda: keras.optimizers.SGD(momentum=0.9, **options),

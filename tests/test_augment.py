@@ -1,0 +1,71 @@
+import numpy as np
+import pytest
+
+from fmnist.data.augment import epoch_images
+from tests.helpers import balanced_labels, synthetic_images
+
+
+def data(per_class=6):
+    labels = balanced_labels(per_class)
+    return synthetic_images(labels), labels
+
+
+def test_an_epoch_is_a_function_of_seed_and_epoch_alone():
+    images, labels = data()
+    first = epoch_images(images, labels, 7, 3, flip=True, shift=1)
+    again = epoch_images(images, labels, 7, 3, flip=True, shift=1)
+    np.testing.assert_array_equal(first[0], again[0])
+    np.testing.assert_array_equal(first[1], again[1])
+    other_epoch = epoch_images(images, labels, 7, 4, flip=True, shift=1)
+    other_seed = epoch_images(images, labels, 8, 3, flip=True, shift=1)
+    assert not np.array_equal(first[1], other_epoch[1])
+    assert not np.array_equal(first[1], other_seed[1])
+
+
+def test_without_augmentation_an_epoch_is_a_permutation_with_its_labels():
+    images, labels = data()
+    before = images.copy()
+    x, y = epoch_images(images, labels, 0, 0)
+    np.testing.assert_array_equal(images, before)  # the input is left alone
+    index = {image.tobytes(): i for i, image in enumerate(images)}
+    order = [index[image.tobytes()] for image in x]
+    assert sorted(order) == list(range(len(images))) and order != sorted(order)
+    np.testing.assert_array_equal(y, labels[order])
+
+
+@pytest.mark.parametrize("shift", [1, 2])
+def test_shifts_move_whole_images_by_at_most_shift_pixels_with_zeros_coming_in(shift):
+    # random content inside a zero border of `shift` pixels: a shift never cuts it, so each
+    # output is its image rolled by (dy, dx), and every (dy, dx) in range occurs
+    n, side = 300, 12
+    rng = np.random.default_rng(0)
+    images = np.zeros((n, side, side), np.uint8)
+    images[:, shift:-shift, shift:-shift] = rng.integers(
+        1, 256, (n, side - 2 * shift, side - 2 * shift)
+    )
+    shifted, index = epoch_images(images, np.arange(n), 1, 0, shift=shift)
+    moves = set()
+    for image, i in zip(shifted, index, strict=True):
+        found = [
+            (dy, dx)
+            for dy in range(-shift, shift + 1)
+            for dx in range(-shift, shift + 1)
+            if np.array_equal(image, np.roll(images[i], (dy, dx), axis=(0, 1)))
+        ]
+        assert len(found) == 1
+        moves.add(found[0])
+    assert moves == {(dy, dx) for dy in range(-shift, shift + 1) for dx in range(-shift, shift + 1)}
+    # content at the edge is cut, and zeros come in from the other side
+    full = np.full((n, side, side), 9, np.uint8)
+    cut, _ = epoch_images(full, np.arange(n), 1, 0, shift=shift)
+    zero_rows = (cut == 0).all(axis=2).sum(axis=1)
+    assert set(zero_rows.tolist()) == set(range(shift + 1))
+
+
+def test_flips_mirror_about_half_of_the_images():
+    images, labels = data(20)
+    x, _ = epoch_images(images, labels, 0, 0, flip=True)
+    originals = {image.tobytes() for image in images}
+    mirrored = sum(image.tobytes() not in originals for image in x)
+    assert 60 < mirrored < 140  # of 200
+    assert all(image.tobytes() in originals or image[:, ::-1].tobytes() in originals for image in x)
