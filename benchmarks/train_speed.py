@@ -113,7 +113,7 @@ def project(params: CnnParams, train, val):
 
 def time_to(rows: list[tuple[float, float]], target: float) -> float | None:
     """Seconds at the end of the first epoch whose validation accuracy reaches ``target``."""
-    return next((seconds for seconds, accuracy in rows if accuracy >= target), None)
+    return next((round(s, 1) for s, accuracy in rows if accuracy >= target), None)
 
 
 def main() -> None:

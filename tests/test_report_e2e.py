@@ -34,8 +34,9 @@ def test_a_queued_sweep_with_seeds_becomes_a_report(dvc_project):
     grid = ["-S", "cnn.conv_layers=1,2", "-S", "cnn.dropout=0.2,0.5", "-S", "cnn.seed=42,1"]
     project.dvc("exp", "run", "--queue", *grid)
     project.dvc("exp", "run", "--queue", "-n", "bad-dropout", "-S", "cnn.dropout=2")
+    # evaluate loads mirror-averaging models (the default's cnn.predict_flip_average), ResNet too
+    assert raw_params()["cnn"]["predict_flip_average"] is True
     resnet = ["-S", "cnn.arch=resnet", "-S", "cnn.resnet_width=8", "-S", "cnn.resnet_blocks=[1,1]"]
-    resnet += ["-S", "cnn.predict_flip_average=true"]  # evaluate loads its mirror-averaging model
     project.dvc("exp", "run", "--queue", "-n", "resnet", *resnet)
     project.dvc("queue", "start")
     status = project.wait_for_queue(timeout_s=1200)
@@ -67,7 +68,7 @@ def test_a_queued_sweep_with_seeds_becomes_a_report(dvc_project):
         mean, std = statistics.mean(accuracies) * 100, statistics.stdev(accuracies) * 100
         rows = lenet[grid_point == (layers, dropout)]
         assert len(rows) == 2 and sorted(rows["seed"]) == [1, 42]
-        cells = ["lenet", str(layers), str(dropout), "False", *resnet_defaults, "2", "1, 42"]
+        cells = ["lenet", str(layers), str(dropout), *resnet_defaults, "2", "1, 42"]
         assert re.search(row(*cells, f"{mean:.2f} ± {std:.2f}"), text)
     assert "bad-dropout: failed, no results yet" in text
     # the residual net is one more configuration, compared with the baseline like the others
@@ -75,9 +76,7 @@ def test_a_queued_sweep_with_seeds_becomes_a_report(dvc_project):
     assert json.loads(resnet_run.config)["cnn.arch"] == "resnet"
     resnet_metrics = project.experiments()["resnet"]["metrics"]["metrics/cnn.json"]["data"]
     assert resnet_run.accuracy == resnet_metrics["accuracy"]
-    label = (
-        "cnn.arch=resnet cnn.predict_flip_average=True cnn.resnet_blocks=[1, 1] cnn.resnet_width=8"
-    )
+    label = "cnn.arch=resnet cnn.resnet_blocks=[1, 1] cnn.resnet_width=8"
     assert re.search(row("cnn", label), text)
     assert re.search(
         row("CNN, 1 conv layer: 92.7%", "92.70") + r" \d+\.\d\d ± \d+\.\d\d \(n=2\)", text
