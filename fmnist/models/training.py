@@ -39,13 +39,10 @@ def seed_everything(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def _one_hot(labels: np.ndarray) -> np.ndarray:
-    return np.eye(NUM_CLASSES, dtype=np.float32)[labels]
-
-
 def eval_dataset(images: np.ndarray, labels: np.ndarray, batch_size: int) -> tf.data.Dataset:
     """Batches of CNN input and one-hot labels, in order, unchanged."""
-    ds = tf.data.Dataset.from_tensor_slices((to_cnn_input(images), _one_hot(labels)))
+    one_hot = keras.utils.to_categorical(labels, NUM_CLASSES).astype(np.float32)
+    ds = tf.data.Dataset.from_tensor_slices((to_cnn_input(images), one_hot))
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
@@ -67,7 +64,7 @@ def training_dataset(
     gets the same batches as one that never stopped.
     """
     count = len(images)
-    start_epoch, skip = divmod(first_batch, -(-count // batch_size))
+    start_epoch, skip = divmod(first_batch, batches_per_pass(count, batch_size))
 
     def arrays(epoch: np.int64) -> tuple[np.ndarray, np.ndarray]:
         x, y = epoch_images(images, labels, seed, int(epoch), flip, shift)
@@ -90,12 +87,17 @@ def training_dataset(
     return epochs.flat_map(batches).skip(skip).map(to_model_input).prefetch(2)
 
 
+def batches_per_pass(images: int, batch_size: int) -> int:
+    """Batches in one pass over ``images`` images, the last one smaller."""
+    return -(-images // batch_size)
+
+
 def steps_per_epoch(train_images: int, batch_size: int) -> int:
     """Batches per Keras epoch: one pass over the data, rounded up to a whole number of
     executions of :data:`STEPS_PER_EXECUTION` steps (Keras runs that many per call, and the
     endless stream keeps its place across epochs, so an epoch ends on a whole execution)."""
-    passes = -(-train_images // batch_size)
-    return -(-passes // STEPS_PER_EXECUTION) * STEPS_PER_EXECUTION
+    batches = batches_per_pass(train_images, batch_size)
+    return -(-batches // STEPS_PER_EXECUTION) * STEPS_PER_EXECUTION
 
 
 class SwapInAverage(keras.callbacks.SwapEMAWeights):
