@@ -5,6 +5,8 @@ import joblib
 import keras
 import numpy as np
 import pytest
+from sklearn.pipeline import Pipeline
+from sklearn.svm import SVC
 
 from fmnist.data.augment import epoch_images
 from fmnist.data.dataset import save_split, to_cnn_input
@@ -283,7 +285,7 @@ def test_flip_average_predicts_the_mean_of_image_and_mirror_and_survives_saving(
     # evaluate loads the saved model (its mirror layer included) and predicts the same labels
     path, svm = tmp_path / "cnn.keras", tmp_path / "svm.joblib"
     averaged.save(path)
-    joblib.dump(None, svm)
+    joblib.dump(Pipeline([("svc", SVC())]), svm)  # loaded, not used
     images = val[0]
     predicted = averaged.predict(to_cnn_input(images), verbose=0).argmax(axis=1)
     np.testing.assert_array_equal(load_predictors(path, svm, 1024)["cnn"](images), predicted)

@@ -76,3 +76,27 @@ def test_evaluate_models_scores_both_and_writes_every_file(tmp_path):
     csv = pd.read_csv(tmp_path / "predictions" / "cnn.csv")
     assert list(csv.columns) == ["index", "actual", "predicted"] and len(csv) == 10
     assert not list(tmp_path.rglob(".*.tmp*"))
+
+
+def test_the_stage_answers_a_truncated_model_with_one_line_and_writes_nothing(tmp_path, capsys):
+    from fmnist.cli import run_stage
+    from fmnist.data.dataset import save_split
+    from stages.evaluate import main
+
+    (tmp_path / "split").mkdir()
+    save_split(tmp_path / "split" / "test.npz", indexed_images(10), LABELS)
+    model = tmp_path / "cnn.keras"
+    model.write_bytes(b"PK\x03\x04" + b"\x00" * 100)  # the first bytes of a zip, then nothing
+    for name, summary in (("cnn", {"train_seconds": 1.0}), ("svm", {"fit_seconds": 1.0})):
+        (tmp_path / f"{name}.json").write_text(json.dumps({"summary": summary}))
+    argv = ["--split", str(tmp_path / "split"), "--cnn-model", str(model), "--svm-model",
+            str(tmp_path / "svm.joblib"), "--cnn-meta", str(tmp_path / "cnn.json"), "--svm-meta",
+            str(tmp_path / "svm.json"), "--out", str(tmp_path / "out"), "--predictions",
+            str(tmp_path / "out" / "predictions")]  # fmt: skip
+    assert run_stage(main, argv) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: {model}: not a Keras model file, truncated or corrupt; run `dvc pull {model}` "
+        "or `dvc repro train_cnn` to restore it\n"
+    )
+    assert not (tmp_path / "out").exists()

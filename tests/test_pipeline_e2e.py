@@ -52,7 +52,8 @@ def test_pipeline_metrics_plots_and_experiments_on_a_real_subset(dvc_project):
     project.set_params(**SMALL)
     project.commit("small run params")
     ran = project.dvc("repro").stdout
-    for stage in ("download", "split", "train_cnn", "train_svm", "evaluate", "plot", "publish"):
+    stages = ("download", "split", "train_cnn", "export", "train_svm", "evaluate", "plot", "publish")
+    for stage in stages:
         assert f"Running stage '{stage}'" in ran
 
     # the SVM stage on its own
@@ -107,7 +108,7 @@ def test_pipeline_metrics_plots_and_experiments_on_a_real_subset(dvc_project):
     exp = project.dvc("exp", "run", "-S", "cnn.conv_layers=1").stdout
     for skipped in ("download", "split", "train_svm"):
         assert f"Stage '{skipped}' didn't change, skipping" in exp
-    for rerun in ("train_cnn", "evaluate", "plot"):
+    for rerun in ("train_cnn", "export", "evaluate", "plot"):
         assert f"Running stage '{rerun}'" in exp
     exp_cnn = json.loads((project.path / "metrics" / "cnn.json").read_text())
     assert exp_cnn["accuracy"] != baseline_cnn["accuracy"]

@@ -100,6 +100,15 @@ def test_run_cache_remote_and_experiments_shared_between_clones(dvc_project, tmp
     repro = b.dvc("repro").stdout
     assert "Running stage" not in repro and fingerprint(b) == baseline
 
+    # the model registry: a fresh clone fetches each model by name from the default remote
+    c = DvcProject(tmp_path / "c")
+    a.run("git", "clone", "-q", str(origin), str(c.path))
+    for name, path in (("cnn", "models/cnn.keras"), ("cnn-onnx", "models/export/cnn.onnx")):
+        c.dvc("artifacts", "get", ".", name, "-o", f"fetched/{name}")
+        fetched = (c.path / "fetched" / name).read_bytes()
+        assert hashlib.md5(fetched).hexdigest() == fingerprint(a, (path,))[path]
+    assert not (c.path / "models" / "cnn.keras").exists()  # fetched, nothing checked out
+
     # B sees A's experiment with its metrics, and gets its model without training
     b.dvc("exp", "pull", "origin", "one-conv")
     rows = b.experiments()

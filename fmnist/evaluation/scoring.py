@@ -8,13 +8,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import pandas as pd
 
 from fmnist.data.dataset import CLASS_NAMES, MODELS, to_cnn_input, to_flat
 from fmnist.evaluation.stats import bootstrap_accuracy, mcnemar, per_class_table, summary_metrics
-from fmnist.files import require_file
+from fmnist.models.store import load_cnn_model, load_svm_model
 
 Predictor = Callable[[np.ndarray], np.ndarray]  # uint8 images (n, 28, 28) -> labels (n,)
 
@@ -23,12 +22,7 @@ def load_predictors(
     cnn_path: str | Path, svm_path: str | Path, batch_size: int
 ) -> dict[str, Predictor]:
     """The CNN and SVM files as predictors of labels from uint8 images."""
-    import keras  # imported here: importing this module (e.g. in tests) stays cheap
-
-    from fmnist.models.cnn import CUSTOM_OBJECTS
-
-    cnn = keras.models.load_model(require_file(cnn_path, "train_cnn"), custom_objects=CUSTOM_OBJECTS)
-    svm = joblib.load(require_file(svm_path, "train_svm"))  # pickle: only this project's own file
+    cnn, svm = load_cnn_model(cnn_path), load_svm_model(svm_path)
 
     def predict_cnn(images: np.ndarray) -> np.ndarray:
         x = to_cnn_input(images)

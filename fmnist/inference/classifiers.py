@@ -1,0 +1,83 @@
+"""The trained models as scorers of 28x28 images, read from the workspace or from any revision.
+
+A scorer maps uint8 images (n, 28, 28) to scores (n, 10), one column per class in the
+dataset's order. The CNN's scores are its softmax probabilities. The SVM is an SVC without
+probability estimates (fitting them costs a 5-fold cross-validation), so its score is
+scikit-learn's one-vs-rest decision value: the number of one-vs-one duels the class won (0-9)
+plus a confidence term in (-1/3, 1/3); it ranks classes and compares across images, but it is
+not a probability.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from fmnist.data.dataset import to_cnn_input, to_flat
+from fmnist.errors import DataError
+from fmnist.models.store import load_cnn_model, load_svm_model
+
+MODEL_FILES = {"cnn": "models/cnn.keras", "svm": "models/svm.joblib"}
+SCORE_KINDS = {"cnn": "probability", "svm": "svm_ovr_votes"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Scorer:
+    name: str  # cnn | svm
+    kind: str  # what the scores are (SCORE_KINDS)
+    score: Callable[[np.ndarray], np.ndarray]
+
+
+@contextlib.contextmanager
+def model_file(path: str, rev: str | None) -> Iterator[Path]:
+    """``path`` in the workspace, or a temporary copy of it at git revision or experiment ``rev``,
+    read through DVC (its cache, else the default remote)."""
+    if rev is None:
+        yield Path(path)
+        return
+    import dvc.api
+    from dvc.exceptions import DvcException
+
+    with tempfile.TemporaryDirectory(prefix="fmnist-model-") as tmp:
+        local = Path(tmp) / Path(path).name
+        try:
+            with dvc.api.open(path, rev=rev, mode="rb") as src, local.open("wb") as dst:
+                shutil.copyfileobj(src, dst)
+        except DvcException as exc:
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise DataError(f"{path} at revision {rev!r}: {message}") from None
+        yield local
+
+
+def cnn_scorer(path: Path, batch_size: int = 1024) -> Scorer:
+    model = load_cnn_model(path)
+
+    def score(images: np.ndarray) -> np.ndarray:
+        return np.asarray(model.predict(to_cnn_input(images), batch_size=batch_size, verbose=0))
+
+    return Scorer("cnn", SCORE_KINDS["cnn"], score)
+
+
+def svm_scorer(path: Path) -> Scorer:
+    pipeline = load_svm_model(path)
+
+    def score(images: np.ndarray) -> np.ndarray:
+        return np.asarray(pipeline.decision_function(to_flat(images)))
+
+    return Scorer("svm", SCORE_KINDS["svm"], score)
+
+
+def load_scorers(models: list[str], rev: str | None) -> list[Scorer]:
+    """The named models (``cnn``, ``svm``) of the workspace or of ``rev``."""
+    loaders = {"cnn": cnn_scorer, "svm": svm_scorer}
+    scorers = []
+    for name in models:
+        with model_file(MODEL_FILES[name], rev) as path:
+            scorers.append(loaders[name](path))
+    return scorers
