@@ -6,8 +6,9 @@ BASELINE is any git revision or DVC experiment name (default HEAD); the metrics 
 those of the workspace unless ``--current`` names another revision. Rules come from the
 ``gate`` section of params.yaml: for each metric, the largest allowed drop below the baseline
 and an absolute floor. Prints a table and exits 1 if any rule fails, if a metric is missing on
-either side, or if a value is not a number. DVC itself only reports differences
-(``dvc metrics diff``); this adds the pass/fail.
+either side, or if a value is not a number; an unknown revision or experiment name is one
+``error:`` line and exit 2, so CI tells a broken command from a regression. DVC itself only
+reports differences (``dvc metrics diff``); this adds the pass/fail.
 """
 
 from __future__ import annotations
@@ -21,20 +22,11 @@ from typing import Any
 import pandas as pd
 
 from fmnist.cli import run_stage
+from fmnist.metrics import Metrics, lookup, read_metrics
 from fmnist.params import GateRule, load_params
+from fmnist.revisions import resolve_revision
 
 log = logging.getLogger(__name__)
-Metrics = Mapping[str, Any] | None  # one metrics file's content; None: missing
-
-
-def lookup(metrics: Metrics, key: str) -> Any:
-    """The value at dotted ``key``, or None when any part of the path is missing."""
-    value: Any = metrics
-    for part in key.split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return None
-        value = value[part]
-    return value
 
 
 def _number(value: Any) -> float | None:
@@ -80,20 +72,6 @@ def gate_table(
     return pd.DataFrame(rows, columns=["metric", "baseline", "now", "change", "rule", "result"])
 
 
-def read_metrics(files: Sequence[str], rev: str | None) -> dict[str, Metrics]:
-    """Each metrics file's content at ``rev`` (None: the workspace), through DVC."""
-    import dvc.api  # slow to import; only the CLI path needs it
-
-    found: dict[str, Metrics] = {}
-    for path in dict.fromkeys(files):
-        try:
-            found[path] = dvc.api.metrics_show(path, rev=rev) or None
-        except Exception as exc:  # any DVC failure here means the metric is missing
-            log.warning("%s at %s: %s", path, rev or "workspace", exc)
-            found[path] = None
-    return found
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("baseline", nargs="?", default="HEAD", help="git revision or exp name")
@@ -101,6 +79,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--params", default="params.yaml")
     args = parser.parse_args(argv)
     rules = load_params(args.params).gate.rules
+    # a typo is not a regression: an unknown revision stops here, exit 2 (run_stage)
+    for rev in (args.baseline, args.current):
+        if rev is not None:
+            resolve_revision(rev)
     files = [rule.file for rule in rules]
     table = gate_table(rules, read_metrics(files, args.baseline), read_metrics(files, args.current))
     with pd.option_context("display.width", 200, "display.max_colwidth", 80):

@@ -1,6 +1,7 @@
-"""Build the HTML template that makes `dvc plots show` and `dvc plots diff` pages work offline.
+"""Build the plot templates: an offline `dvc plots show` page and a class-ordered confusion matrix.
 
     python -m commands.plots_template [--out .dvc/offline_plots.html]
+        [--confusion .dvc/plots/confusion_classes.json]
 
 DVC's default page loads vega, vega-lite and vega-embed from a CDN, so without a network its
 charts stay blank. This template inlines one JavaScript bundle of the three, made by the pinned
@@ -9,21 +10,30 @@ written for, and it has no ``{scripts}`` placeholder, so DVC adds no CDN tags. I
 images down to the window's width. ``.dvc/config`` points ``plots.html_template`` at the
 committed output, so every clone has it before any command runs; a test checks that the
 committed file is exactly what this command builds.
+
+DVC's ``confusion`` template sorts the classes alphabetically (Bag, Coat, Dress, ...), while
+every other table and figure of the project uses the dataset's order (T-shirt/top, Trouser,
+...). ``confusion_classes`` is DVC's own template with that order put in place of the
+alphabetical sort, and ``dvc.yaml`` uses it by name (DVC reads templates from .dvc/plots/).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
+import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
 
 from fmnist.cli import run_stage
+from fmnist.data.dataset import CLASS_NAMES
 from fmnist.files import atomic_path
 
 log = logging.getLogger(__name__)
 VEGA_LITE_VERSION = "5.21"  # DVC's plot templates declare the Vega-Lite v5 schema
 DEFAULT_OUT = Path(".dvc/offline_plots.html")
+DEFAULT_CONFUSION = Path(".dvc/plots/confusion_classes.json")
 STYLE = """
     body { font-family: sans-serif; margin: 8px; }
     table { border-spacing: 15px; }
@@ -60,13 +70,28 @@ def build_template(vega_lite_version: str = VEGA_LITE_VERSION) -> str:
     )
 
 
+def confusion_template(class_names: Sequence[str]) -> str:
+    """DVC's confusion-matrix template with both axes in ``class_names`` order (JSON text)."""
+    from dvc_render.vega_templates import ConfusionTemplate
+
+    template = copy.deepcopy(ConfusionTemplate.DEFAULT_CONTENT)
+    for axis in ("x", "y"):
+        assert template["spec"]["encoding"][axis]["sort"] == "ascending", "DVC changed its template"
+        template["spec"]["encoding"][axis]["sort"] = list(class_names)
+    return json.dumps(template, indent=2) + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--confusion", type=Path, default=DEFAULT_CONFUSION)
     args = parser.parse_args(argv)
     with atomic_path(args.out) as tmp:
         tmp.write_text(build_template())
     log.info("wrote %s (%d bytes)", args.out, args.out.stat().st_size)
+    with atomic_path(args.confusion) as tmp:
+        tmp.write_text(confusion_template(CLASS_NAMES))
+    log.info("wrote %s", args.confusion)
 
 
 if __name__ == "__main__":

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import fmnist.report as study
 from fmnist.cli import run_stage
-from fmnist.evaluation import study
 from fmnist.files import atomic_path
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,51 @@ class Predictions:
         return study.paired_comparison(a, b, self.labels)
 
 
+def load_search(name: str, storage: str | None) -> Any:
+    """The Optuna study ``name``, or one error line naming the studies there are."""
+    import optuna
+
+    from fmnist.search.study import DEFAULT_STORAGE, safe_url
+
+    url = storage or DEFAULT_STORAGE
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    try:
+        return optuna.load_study(study_name=name, storage=url)
+    except KeyError:
+        names = ", ".join(s.study_name for s in optuna.get_all_study_summaries(url)) or "none"
+        raise study.ReportError(
+            f"--search {name!r}: no such study in {safe_url(url)}; there: {names}"
+        ) from None
+
+
+def search_section(search: Any) -> tuple[str, Any]:
+    """The Markdown of one search and its optimisation-history figure (None without trials)."""
+    import optuna
+    from optuna.trial import TrialState
+
+    from fmnist.params import load_params
+
+    metric = load_params().search.metric
+    maximize = search.direction.name == "MAXIMIZE"
+    trials = search.get_trials()
+    complete = [t for t in trials if t.state == TrialState.COMPLETE]
+    try:
+        importances = optuna.importance.get_param_importances(search) if len(complete) > 2 else {}
+    except (ValueError, RuntimeError):  # e.g. a param that never varied
+        importances = {}
+    figure_name = f"search_{search.study_name}.png" if complete else None
+    history = (
+        study.history_figure([(t.number, t.value) for t in complete], maximize, metric)
+        if complete
+        else None
+    )
+    sampler = type(search.sampler).__name__
+    table = study.trials_table(trials, metric.split(":")[1], maximize)
+    return study.search_markdown(
+        search.study_name, sampler, metric, table, importances, figure_name
+    ), history
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rev", action="append", default=[], help="baseline commit (HEAD)")
@@ -99,7 +144,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", default="reports", help="output directory")
     parser.add_argument("--x", default="cnn.conv_layers", help="figure: the x axis param")
     parser.add_argument("--hue", default="cnn.dropout", help="figure: one line per value")
+    parser.add_argument(
+        "--search", action="append", default=[], metavar="STUDY", help="add a search's section"
+    )
+    parser.add_argument("--storage", default=None, help="the searches' study database URL")
     args = parser.parse_args(argv)
+    searches = [load_search(name, args.storage) for name in args.search]  # fail before work
 
     exps = read_experiments(args.rev, args.num, args.all_commits)
     runs, skipped, params = study.collect_runs(exps)
@@ -152,6 +202,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if figure is not None:
         with atomic_path(out / FIGURE) as tmp:
             figure.savefig(tmp, dpi=100, format="png")
+    for search, (section, history) in zip(searches, map(search_section, searches), strict=True):
+        text += "\n" + section
+        if history is not None:
+            with atomic_path(out / f"search_{search.study_name}.png") as tmp:
+                history.savefig(tmp, dpi=100, format="png")
     with atomic_path(out / "study.md") as tmp:
         tmp.write_text(text)
     print(text)

@@ -4,6 +4,7 @@
 
 Sub-commands:
   predict   classify your own images (files, folders, IDX, .npz) with the trained models
+  search    an Optuna hyperparameter search whose trials are DVC experiments
 
 The pipeline's stages run through ``dvc repro``; the gate and the study report are
 ``python -m commands.gate`` and ``python -m commands.report`` from the project root.
@@ -15,6 +16,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from fmnist.cli import run_stage
 from fmnist.errors import DataError
@@ -105,6 +107,83 @@ def predict(args: argparse.Namespace) -> int:
     return SOME_SKIPPED_EXIT if skipped else 0
 
 
+def search_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--space", default="default", help="a space of params.yaml's search.spaces")
+    who = parser.add_mutually_exclusive_group()
+    who.add_argument("--study", help="study name to start or continue (default: SPACE-<commit>)")
+    who.add_argument("--join", metavar="STUDY", help="join this existing study as one more worker")
+    parser.add_argument(
+        "--storage",
+        default=None,
+        help="SQLAlchemy URL of the study database, e.g. postgresql://user@host/db for workers "
+        "on many machines (default: sqlite:///.optuna/search.db, one machine, one worker)",
+    )
+    parser.add_argument("--trials", type=int, help="complete trials wanted (default: the space's)")
+    parser.add_argument("--heartbeat", type=int, default=30, help="seconds between heartbeats")
+    parser.add_argument(
+        "--grace", type=int, default=120, help="seconds without a heartbeat before a trial is failed"
+    )
+    parser.add_argument("--no-push", action="store_true", help="do not push the experiments")
+    parser.add_argument("--params", default="params.yaml")
+
+
+def search(args: argparse.Namespace) -> int:
+    """Run (or join) the study until it has the trials asked for, then say the best."""
+    import optuna
+    import yaml
+
+    from fmnist.metrics import lookup, read_metrics
+    from fmnist.params import load_params
+    from fmnist.revisions import resolve_revision
+    from fmnist.search.space import Metric, check_space
+    from fmnist.search.study import (
+        DEFAULT_STORAGE,
+        Objective,
+        has_remotes,
+        open_storage,
+        open_study,
+        run_worker,
+        sampler_for,
+    )
+
+    # everything is checked before the first experiment starts
+    params = load_params(args.params)
+    raw = yaml.safe_load(Path(args.params).read_text())
+    space = check_space(params.search, args.space, raw)
+    metric = Metric.parse(params.search.metric)
+    if lookup(read_metrics([metric.file], None)[metric.file], metric.key) is None:
+        raise DataError(
+            f"search.metric: the experiments do not write {metric.key!r} in {metric.file} "
+            "(see `dvc metrics show`)"
+        )
+    trials = space.trials if args.trials is None else args.trials
+    if trials < 1:
+        raise DataError(f"--trials: {trials} is not >= 1")
+    name = args.join or args.study or f"{args.space}-{resolve_revision('HEAD')[:7]}"
+    storage = open_storage(args.storage or DEFAULT_STORAGE, args.heartbeat, args.grace)
+    study = open_study(
+        storage,
+        name,
+        join=bool(args.join),
+        direction=params.search.direction,
+        sampler=sampler_for(space, params.search.seed),
+    )
+    push_to = None if args.no_push else has_remotes()
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # one line per trial, ours
+    print(
+        f"study {name!r} in {storage.url.split('@')[-1]}: {trials} trials of space "
+        f"{args.space!r} ({space.sampler}), {params.search.direction} {params.search.metric}"
+        + (f"; experiments pushed to {push_to}" if push_to else "")
+    )
+    run_worker(study, Objective(space, metric, push_to=push_to), trials, poll_s=args.heartbeat)
+    best = study.best_trial
+    print(
+        f"best: trial {best.number}, {metric.key} {best.value:.4f}, {best.params}; "
+        f"apply it with `dvc exp apply {best.user_attrs['experiment']}`"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fmnist", description=__doc__.split("\n\n")[0].removeprefix("``fmnist``: ")
@@ -119,6 +198,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     predict_parser(sub)
     sub.set_defaults(run=predict)
+    sub = commands.add_parser(
+        "search",
+        help="an Optuna search whose trials are DVC experiments",
+        description="Run an Optuna study over a search space of params.yaml (search.spaces); "
+        "each trial is `dvc exp run --temp -n STUDY-N -S ...`, scored by search.metric (a "
+        "validation metric: the test set never chooses). Start more workers in other clones "
+        "with --join STUDY --storage postgresql://...",
+    )
+    search_parser(sub)
+    sub.set_defaults(run=search)
     return parser
 
 

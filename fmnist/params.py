@@ -157,6 +157,62 @@ class GateParams:
     rules: list[GateRule] = rule("a non-empty list of rules", bool)
 
 
+@dataclasses.dataclass(frozen=True)
+class SearchDimension:
+    """One searched param: ``type: float|int`` with ``low``, ``high`` (``log`` for a log-uniform
+    float), or ``type: categorical`` with ``choices``; the unused keys are null."""
+
+    type: Literal["float", "int", "categorical"]
+    low: float | None
+    high: float | None
+    log: bool
+    choices: list[bool | int | float | str] | None
+
+    def validate(self) -> None:
+        if self.type == "categorical":
+            if not self.choices or self.low is not None or self.high is not None or self.log:
+                raise ParamsError(
+                    "a categorical dimension needs a non-empty choices list and low, high "
+                    "null, log false"
+                )
+            return
+        if self.low is None or self.high is None or self.choices is not None:
+            raise ParamsError(f"a {self.type} dimension needs low and high, and choices null")
+        if not self.low < self.high:
+            raise ParamsError(f"low = {self.low:g} must be less than high = {self.high:g}")
+        if self.type == "int" and not (
+            float(self.low).is_integer() and float(self.high).is_integer()
+        ):
+            raise ParamsError("an int dimension needs whole-number low and high")
+        if self.log and (self.type != "float" or self.low <= 0):
+            raise ParamsError("log needs a float dimension with low > 0")
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchSpace:
+    sampler: Literal["tpe", "grid"]
+    trials: int = rule("an integer >= 1", lambda v: v >= 1)
+    params: dict[str, SearchDimension] = rule("a non-empty mapping of param keys", bool)
+
+    def validate(self) -> None:
+        if self.sampler == "grid":
+            ranged = [k for k, d in self.params.items() if d.type != "categorical"]
+            if ranged:
+                raise ParamsError(
+                    f"the grid sampler needs choices for every param, not a range: {ranged[0]}"
+                )
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchParams:
+    """``fmnist search``: Optuna trials as DVC experiments. No stage reads this section."""
+
+    metric: str = rule("a metrics file and a key, as file:key", lambda v: v.count(":") == 1)
+    direction: Literal["maximize", "minimize"]
+    seed: int = rule("an integer >= 0", lambda v: v >= 0)
+    spaces: dict[str, SearchSpace] = rule("a non-empty mapping of space names", bool)
+
+
 def _describe(tp: Any) -> str:
     origin = typing.get_origin(tp)
     if origin is Literal:
@@ -165,6 +221,8 @@ def _describe(tp: Any) -> str:
         return " or ".join(_describe(a) for a in typing.get_args(tp))
     if origin is list:
         return f"a list of ({_describe(typing.get_args(tp)[0])})"
+    if origin is dict:
+        return f"a mapping of names to ({_describe(typing.get_args(tp)[1])})"
     if dataclasses.is_dataclass(tp):
         return "a mapping with keys " + ", ".join(f.name for f in dataclasses.fields(tp))
     return {bool: "true or false", int: "an integer", float: "a number", str: "a string"}[tp]
@@ -190,6 +248,12 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
         (item_tp,) = typing.get_args(tp)
         items = [_coerce(v, item_tp, f"{key}[{i}]") for i, v in enumerate(value)]
         return _NO if any(i is _NO for i in items) else items
+    if origin is dict:
+        if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+            return _NO
+        _, item_tp = typing.get_args(tp)
+        items = {k: _coerce(v, item_tp, f"{key}.{k}") for k, v in value.items()}
+        return _NO if any(v is _NO for v in items.values()) else items
     if dataclasses.is_dataclass(tp):
         return build_section(tp, key, value) if isinstance(value, Mapping) else _NO
     if tp is bool:
@@ -230,7 +294,13 @@ def build_section(cls: type[T], name: str, raw: Any) -> T:
     section = cls(**values)
     validate = getattr(section, "validate", None)
     if validate is not None:
-        validate()
+        try:
+            validate()
+        except ParamsError as exc:  # a nested section's own check: say where it is
+            message = str(exc)
+            raise ParamsError(
+                message if message.startswith(name.split(".")[0]) else f"{name}: {message}"
+            ) from None
     return section
 
 
@@ -246,6 +316,7 @@ class Params:
     evaluate: EvaluateParams
     plot: PlotParams
     gate: GateParams
+    search: SearchParams
 
 
 SECTIONS: dict[str, type] = typing.get_type_hints(Params)  # section name -> its dataclass

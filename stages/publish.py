@@ -5,7 +5,9 @@ is what lets DVC restore them from its run-cache instead of running them again (
 run-cache for any stage with an uncached output). Their small summaries are copied here into
 files that git tracks, so any revision's metrics and curves can be read from git history alone,
 with no DVC remote: `dvc metrics diff`, `dvc plots diff` and the gate work on a fresh clone.
-This stage costs about a second, so re-running it instead of restoring it costs nothing.
+dvclive counts steps from 0; the copied curves get an ``epoch`` column counted from 1, the x
+axis of the Vega plots as of plots/curves.png. This stage costs about a second, so re-running
+it instead of restoring it costs nothing.
 """
 
 from __future__ import annotations
@@ -16,11 +18,19 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from fmnist.cli import run_stage
 from fmnist.data.dataset import MODELS
 from fmnist.files import atomic_path, read_json, require_file, write_json
 
 log = logging.getLogger(__name__)
+
+
+def with_epochs(curve: pd.DataFrame) -> pd.DataFrame:
+    """A dvclive curve (``step`` from 0) with ``epoch`` (from 1) first: the x of the Vega plots,
+    as in plots/curves.png."""
+    return curve.assign(epoch=curve["step"] + 1)[["epoch", *curve.columns]]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -47,7 +57,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         with atomic_path(target) as tmp:
             shutil.copyfile(source, tmp)
     with atomic_path(out / "cnn_curves") as tmp:
-        shutil.copytree(curves, tmp)
+        for source in sorted(curves.rglob("*.tsv")):
+            target = tmp / source.relative_to(curves)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with_epochs(pd.read_csv(source, sep="\t")).to_csv(target, sep="\t", index=False)
     write_json(out / "svm_train.json", svm_summary)
     log.info("published %d files and the CNN curves into %s", len(copies) + 1, out)
 

@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from fmnist.data.idx import write_idx
-from tests.helpers import ROOT, DvcProject, balanced_labels, synthetic_images, write_params
+from tests.helpers import (
+    ROOT,
+    DvcProject,
+    PostgresServer,
+    balanced_labels,
+    synthetic_images,
+    write_params,
+)
 
 
 @pytest.fixture
@@ -56,3 +63,13 @@ def dvc_project(tmp_path: Path) -> Callable[..., DvcProject]:
         return project
 
     return make
+
+
+@pytest.fixture
+def postgres():
+    """A running PostgreSQL server of its own (see :class:`tests.helpers.PostgresServer`)."""
+    server = PostgresServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()

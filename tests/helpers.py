@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -138,3 +141,61 @@ class DvcProject:
                 for rev in exp["revs"]:
                     rows[rev["name"]] = rev["data"]
         return rows
+
+
+class PostgresServer:
+    """A real PostgreSQL server from Debian's package, in a temporary directory, listening on
+    127.0.0.1 and a free port only; ``url`` is its SQLAlchemy URL. As root, the server runs as
+    the ``postgres`` user (PostgreSQL refuses to run as root)."""
+
+    def __init__(self) -> None:
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        if not found:
+            if os.environ.get("CI"):
+                pytest.fail("PostgreSQL missing in CI: .ci/run must install postgresql")
+            pytest.skip("PostgreSQL missing: apt-get install postgresql")
+        self.bin = found[-1].parent
+        # its own directory under /tmp: pytest's tmp_path is private to root, and the server
+        # runs as the postgres user
+        self.directory = Path(tempfile.mkdtemp(prefix="fmnist-postgres-"))
+        self.data = self.directory / "pgdata"
+        self.port = free_port()
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        self.user = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
+        self.url = f"postgresql://{self.user}@127.0.0.1:{self.port}/search"
+
+    def _run(self, *args: str) -> None:
+        subprocess.run([*self.as_user, *args], check=True, capture_output=True, timeout=120)
+
+    def start(self) -> PostgresServer:
+        if self.as_user:
+            shutil.chown(self.directory, "postgres")
+        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", self.user, "--auth=trust")
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.directory}"
+        log = str(self.directory / "server.log")  # not our pipes: the server outlives pg_ctl
+        self._run(
+            str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", log, "-w", "start"
+        )
+        self._run(
+            str(self.bin / "createdb"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            self.user,
+            "search",
+        )
+        return self
+
+    def stop(self) -> None:
+        try:
+            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+        finally:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

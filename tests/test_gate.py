@@ -3,7 +3,9 @@ import json
 import pytest
 
 from commands import gate
-from commands.gate import gate_table, lookup
+from commands.gate import gate_table
+from fmnist.cli import run_stage
+from fmnist.metrics import lookup
 from fmnist.params import GateRule
 
 RULES = [
@@ -85,3 +87,16 @@ def test_gate_against_git_revisions(dvc_project, monkeypatch, capsys):
     assert gate.main(["HEAD~1", "--current", "HEAD"]) == 1
     assert gate.main(["HEAD", "--current", "HEAD"]) == 1  # a bad HEAD fails its floors too
     assert gate.main(["HEAD~1", "--current", "HEAD~1"]) == 0
+
+    # a typo is not a regression: one error line, exit 2 (run_stage), no table
+    capsys.readouterr()
+    assert run_stage(gate.main, ["nosuchrev"]) == 2
+    assert run_stage(gate.main, ["HEAD", "--current", "nosuch-exp"]) == 2
+    out, err = capsys.readouterr()
+    assert "gate" not in out
+    assert err.splitlines() == [
+        "error: unknown revision 'nosuchrev': not a git revision or DVC experiment of this "
+        "repository (see `git log`, `dvc exp list`)",
+        "error: unknown revision 'nosuch-exp': not a git revision or DVC experiment of this "
+        "repository (see `git log`, `dvc exp list`)",
+    ]

@@ -1,8 +1,16 @@
+import json
 from pathlib import Path
 
 from dvc.repo import Repo
 
-from commands.plots_template import DEFAULT_OUT, build_template, page_template
+from commands.plots_template import (
+    DEFAULT_CONFUSION,
+    DEFAULT_OUT,
+    build_template,
+    confusion_template,
+    page_template,
+)
+from fmnist.data.dataset import CLASS_NAMES
 from tests.helpers import ROOT
 
 
@@ -21,3 +29,13 @@ def test_committed_template_is_what_the_command_builds_and_dvc_uses_it():
     with Repo(str(ROOT)) as repo:
         configured = repo.config["plots"]["html_template"]
     assert Path(repo.dvc_dir, configured).resolve() == committed.resolve()
+
+
+def test_committed_confusion_template_orders_the_classes_as_the_dataset_does():
+    committed = ROOT / DEFAULT_CONFUSION
+    assert committed.read_text() == confusion_template(CLASS_NAMES), (
+        "run: python -m commands.plots_template"
+    )
+    encoding = json.loads(committed.read_text())["spec"]["encoding"]
+    assert encoding["x"]["sort"] == encoding["y"]["sort"] == list(CLASS_NAMES)
+    assert encoding["x"]["sort"][:2] == ["T-shirt/top", "Trouser"]

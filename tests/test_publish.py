@@ -33,7 +33,7 @@ def test_publish_copies_summaries_and_curves_into_the_tracked_directory(tmp_path
     assert json.loads((out / "svm_train.json").read_text()) == {"fit_seconds": 3.5}
     for split in ("train", "eval"):
         copied = out / "cnn_curves" / split / "loss.tsv"
-        assert copied.read_text() == f"step\tloss\n0\t0.{split!r}\n"
+        assert copied.read_text() == f"epoch\tstep\tloss\n1\t0\t0.{split!r}\n"  # epoch from 1
     assert not list(tmp_path.rglob(".*.tmp*"))
 
 

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from fmnist.evaluation import study
-from fmnist.evaluation.study import ReportError
+import fmnist.report as study
+from fmnist.report import ReportError
 
 BASE_PARAMS = {
     "base": {"seed": 42},

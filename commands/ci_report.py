@@ -1,0 +1,142 @@
+"""The CI report: gate verdict, params and metrics diffs, per-class recall, curves and matrices.
+
+    python -m commands.ci_report [BASELINE] [--out build/ci-report]
+
+Compares the workspace with BASELINE (a git revision or DVC experiment name, default HEAD)
+and writes ``<out>/report.md`` (its tables also in ``report.json``) with the PNG figures
+beside it: the accuracy gate's table, ``dvc params diff`` and ``dvc metrics diff`` against
+BASELINE (what changed), each model's per-class recall at both revisions, and the pipeline's
+Vega plots (CNN curves, both confusion matrices), the baseline and the current one together,
+rendered to PNG by vl-convert without any network. When ``GITHUB_STEP_SUMMARY`` names a file,
+the Markdown is appended to it too (GitHub Actions shows it on the run and the pull request;
+the images are in ``<out>``, for an artifact upload).
+The report never decides anything: ``commands.gate`` does; this exits 0 whatever the verdict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from commands.gate import gate_table
+from fmnist.cli import run_stage
+from fmnist.errors import PipelineError
+from fmnist.evaluation.ci_report import (
+    CiReport,
+    figure_name,
+    metrics_changes,
+    params_changes,
+    recall_changes,
+)
+from fmnist.files import atomic_path
+from fmnist.metrics import read_metrics
+from fmnist.params import load_params
+from fmnist.revisions import resolve_revision
+
+log = logging.getLogger(__name__)
+DEFAULT_OUT = Path("build/ci-report")
+PER_CLASS = "metrics/per_class.csv"
+
+
+def dvc_json(*args: str) -> Any:
+    """The ``--json`` answer of a dvc command (the CLI's documented output)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "dvc", *args, "--json"], capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise PipelineError(f"dvc {' '.join(args)} failed: {result.stderr.strip()[-300:]}")
+    return json.loads(result.stdout or "{}")
+
+
+def per_class_at(rev: str | None) -> pd.DataFrame | None:
+    """``metrics/per_class.csv`` at ``rev`` (None: the workspace), or None when it is not there."""
+    if rev is None:
+        return pd.read_csv(PER_CLASS) if Path(PER_CLASS).exists() else None
+    import dvc.api
+
+    try:
+        return pd.read_csv(io.StringIO(dvc.api.read(PER_CLASS, rev=rev)))
+    except Exception as exc:  # missing at that revision: the report says so
+        log.warning("%s at %s: %s", PER_CLASS, rev, exc)
+        return None
+
+
+def render_plots(baseline: str, out: Path) -> tuple[list[tuple[str, str]], list[str]]:
+    """The Vega plots of ``dvc plots diff BASELINE`` as PNG files in ``out``; and notes on what
+    DVC could not find (for instance a baseline output in neither the cache nor the remote)."""
+    import vl_convert  # the pinned renderer of the offline plots page: no network
+
+    with tempfile.TemporaryDirectory() as images:
+        answer = dvc_json("plots", "diff", baseline, "-o", images)
+    notes = [
+        f"{error.get('name')} at {error.get('rev')}: {error.get('type')} {error.get('msg') or ''}"
+        for error in answer.get("errors") or []
+    ]
+    figures = []
+    for title, renderers in answer.get("data", {}).items():
+        for renderer in renderers:
+            if renderer.get("type") != "vega":
+                continue  # the PNG figures: cached outputs, shown by `dvc plots diff` itself
+            name = figure_name(title)
+            (out / name).write_bytes(vl_convert.vegalite_to_png(renderer["content"], scale=1))
+            revisions = ", ".join(renderer.get("revisions", []))
+            figures.append((f"{title} — {revisions}", name))
+    return figures, notes
+
+
+def build_report(baseline: str, params_path: str, out: Path) -> CiReport:
+    sha = resolve_revision(baseline)  # a typo is one error line, before any work
+    rules = load_params(params_path).gate.rules
+    files = [rule.file for rule in rules]
+    gate = gate_table(rules, read_metrics(files, baseline), read_metrics(files, None))
+    old_per_class, new_per_class = per_class_at(baseline), per_class_at(None)
+    if new_per_class is None:
+        raise PipelineError(f"{PER_CLASS}: not in the workspace (run `dvc repro` first)")
+    figures, notes = render_plots(baseline, out)
+    if old_per_class is None:
+        notes.append(f"{PER_CLASS} is not in {baseline}: no baseline recall")
+    return CiReport(
+        baseline=baseline,
+        baseline_sha=sha,
+        current="workspace",
+        gate=gate,
+        params=params_changes(dvc_json("params", "diff", baseline)),
+        metrics=metrics_changes(dvc_json("metrics", "diff", baseline)),
+        recall=recall_changes(old_per_class, new_per_class),
+        figures=figures,
+        notes=notes,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("baseline", nargs="?", default="HEAD", help="git revision or exp name")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report directory")
+    parser.add_argument("--params", default="params.yaml")
+    args = parser.parse_args(argv)
+    with atomic_path(args.out) as tmp:
+        tmp.mkdir()
+        report = build_report(args.baseline, args.params, tmp)
+        (tmp / "report.md").write_text(report.markdown())
+        (tmp / "report.json").write_text(json.dumps(report.tables(), indent=2) + "\n")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a") as fh:
+            fh.write(report.markdown(image_prefix=f"{args.out}/") + "\n")
+    verdict = "FAILED" if report.gate_failed else "PASSED"
+    print(f"ci report: {args.out / 'report.md'} (gate {verdict}, {len(report.figures)} figures)")
+
+
+if __name__ == "__main__":
+    raise SystemExit(run_stage(main, None))

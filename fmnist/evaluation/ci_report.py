@@ -1,0 +1,139 @@
+"""The CI report's tables and Markdown, from what DVC and the gate say (no I/O here).
+
+``commands/ci_report.py`` gathers the inputs (the gate's table, ``dvc params diff --json``,
+``dvc metrics diff --json``, the per-class tables of both revisions, the rendered plots) and
+writes the result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+PARAM_COLUMNS = ["file", "param", "baseline", "now"]
+METRIC_COLUMNS = ["file", "metric", "baseline", "now", "change"]
+RECALL_COLUMNS = ["model", "class", "baseline", "now", "change"]
+
+
+def params_changes(diff: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> pd.DataFrame:
+    """``dvc params diff --json`` as a table, one row per changed param."""
+    rows = [
+        {"file": file, "param": name, "baseline": change.get("old"), "now": change.get("new")}
+        for file, params in diff.items()
+        for name, change in params.items()
+    ]
+    return pd.DataFrame(rows, columns=PARAM_COLUMNS)
+
+
+def metrics_changes(diff: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> pd.DataFrame:
+    """``dvc metrics diff --json`` as a table, one row per changed metric."""
+    rows = [
+        {
+            "file": file,
+            "metric": name,
+            "baseline": change.get("old"),
+            "now": change.get("new"),
+            "change": change.get("diff"),
+        }
+        for file, metrics in diff.items()
+        for name, change in metrics.items()
+    ]
+    return pd.DataFrame(rows, columns=METRIC_COLUMNS)
+
+
+def recall_changes(baseline: pd.DataFrame | None, now: pd.DataFrame) -> pd.DataFrame:
+    """Each model's per-class recall at both revisions (``metrics/per_class.csv``), the classes
+    in the table's own (the dataset's) order; ``baseline`` None: the file is not there."""
+    current = now[["model", "class", "recall"]].rename(columns={"recall": "now"})
+    if baseline is None:
+        return current.assign(baseline=None, change=None)[RECALL_COLUMNS]
+    old = baseline[["model", "class", "recall"]].rename(columns={"recall": "baseline"})
+    table = current.merge(old, on=["model", "class"], how="left")
+    table["change"] = (table["now"] - table["baseline"]).round(4)
+    return table[RECALL_COLUMNS]
+
+
+def figure_name(title: str) -> str:
+    """A file name for a plot title: 'CNN loss per epoch (train vs validation)' ->
+    'cnn_loss_per_epoch_train_vs_validation.png'."""
+    return re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_") + ".png"
+
+
+@dataclasses.dataclass
+class CiReport:
+    """Everything the report says; :meth:`markdown` writes it."""
+
+    baseline: str  # as the user named it
+    baseline_sha: str
+    current: str
+    gate: pd.DataFrame  # commands.gate.gate_table
+    params: pd.DataFrame  # params_changes
+    metrics: pd.DataFrame  # metrics_changes
+    recall: pd.DataFrame  # recall_changes
+    figures: Sequence[tuple[str, str]]  # (title, file name beside the report)
+    notes: Sequence[str] = ()  # what could not be shown, and why
+
+    @property
+    def gate_failed(self) -> int:
+        return int((self.gate["result"] != "PASS").sum())
+
+    def tables(self) -> dict[str, Any]:
+        """The report's tables as JSON-ready records (``report.json`` beside the Markdown)."""
+
+        def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+            return json.loads(frame.to_json(orient="records"))
+
+        return {
+            "baseline": self.baseline,
+            "baseline_sha": self.baseline_sha,
+            "current": self.current,
+            "gate_failed": self.gate_failed,
+            **{
+                name: records(getattr(self, name)) for name in ("gate", "params", "metrics", "recall")
+            },
+            "figures": [{"title": title, "file": name} for title, name in self.figures],
+            "notes": list(self.notes),
+        }
+
+    def markdown(self, image_prefix: str = "") -> str:
+        held = len(self.gate) - self.gate_failed
+        verdict = "FAILED" if self.gate_failed else "PASSED"
+        lines = [
+            f"# CI report: {self.current} against {self.baseline} ({self.baseline_sha[:7]})",
+            "",
+            f"**Accuracy gate {verdict}: {held} of {len(self.gate)} rules hold** "
+            "(rules: `params.yaml`, `gate:`).",
+            "",
+            _table(self.gate),
+            "",
+            "## Params changed (`dvc params diff`)",
+            "",
+            _table(self.params) if len(self.params) else "No param changed.",
+            "",
+            "## Metrics changed (`dvc metrics diff`)",
+            "",
+            _table(self.metrics) if len(self.metrics) else "No metric changed.",
+            "",
+            "## Per-class recall (`metrics/per_class.csv`)",
+            "",
+            _table(self.recall),
+            "",
+            "## Curves and confusion matrices (baseline and current)",
+            "",
+        ]
+        for title, name in self.figures:
+            lines += [f"### {title}", "", f"![{title}]({image_prefix}{name})", ""]
+        if not self.figures:
+            lines += ["No plot could be rendered.", ""]
+        if self.notes:
+            lines += ["## Notes", "", *[f"- {note}" for note in self.notes], ""]
+        return "\n".join(lines)
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_markdown(index=False, floatfmt="g")

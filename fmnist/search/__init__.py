@@ -1,0 +1,1 @@
+"""``fmnist search``: an Optuna study whose trials are DVC experiments (see :mod:`.study`)."""

@@ -1,0 +1,172 @@
+"""fmnist search: the space, the command line and every bad input, without training."""
+
+import json
+import subprocess
+
+import optuna
+import pytest
+import yaml
+
+from fmnist.console import main
+from fmnist.errors import ParamsError
+from fmnist.params import parse_params
+from fmnist.search.space import Metric, check_space, grid
+from fmnist.search.study import Objective, exp_run_command, open_storage, run_worker
+from tests.helpers import ROOT, raw_params
+
+DIM = {"type": "float", "low": 0.001, "high": 0.01, "log": True, "choices": None}
+
+
+def with_space(params, **dimensions):
+    params["search"]["spaces"] = {"s": {"sampler": "tpe", "trials": 2, "params": dimensions}}
+    return params
+
+
+@pytest.mark.parametrize(
+    ("dimension", "message"),
+    [
+        ({**DIM, "low": 0.01, "high": 0.001}, "low = 0.01 must be less than high = 0.001"),
+        ({**DIM, "low": 0.0}, "log needs a float dimension with low > 0"),
+        ({**DIM, "type": "categorical"}, "a categorical dimension needs a non-empty choices list"),
+        ({**DIM, "type": "categorical", "low": None, "high": None, "log": False, "choices": []},
+         "a categorical dimension needs a non-empty choices list"),
+        ({**DIM, "type": "int", "low": 0.5, "high": 3, "log": False}, "an int dimension needs whole-number low and high"),
+        ({**DIM, "type": "normal"}, "search.spaces.s.params.cnn.learning_rate.type = 'normal' is not allowed"),
+    ],
+)  # fmt: skip
+def test_a_bad_range_is_one_error_naming_the_param(dimension, message):
+    with pytest.raises(ParamsError) as caught:
+        parse_params(with_space(raw_params(), **{"cnn.learning_rate": dimension}))
+    assert message in str(caught.value)
+    assert str(caught.value).startswith("search.spaces.s.params.cnn.learning_rate")
+
+
+def test_unknown_params_and_invalid_values_are_refused_before_anything_runs():
+    raw = with_space(raw_params(), **{"cnn.lerning_rate": DIM})
+    with pytest.raises(
+        ParamsError, match=r"params.cnn.lerning_rate: unknown param 'cnn.lerning_rate'"
+    ):
+        check_space(parse_params(raw).search, "s", raw)
+    raw = with_space(raw_params(), **{"gate.rules": DIM})
+    with pytest.raises(ParamsError, match=r"unknown param 'gate\.rules'"):
+        check_space(parse_params(raw).search, "s", raw)
+    dropout = {**DIM, "low": 0.1, "high": 1.5, "log": False}  # dropout must stay below 1
+    raw = with_space(raw_params(), **{"cnn.dropout": dropout})
+    with pytest.raises(
+        ParamsError, match=r"cnn.dropout: the value 1.5 is not valid: cnn.dropout = 1.5"
+    ):
+        check_space(parse_params(raw).search, "s", raw)
+    with pytest.raises(ParamsError, match=r"no search space 'nope'; the spaces in search\.spaces: s"):
+        check_space(parse_params(raw).search, "nope", raw)
+
+
+def test_the_committed_spaces_are_valid_and_the_grid_is_the_studys():
+    raw = raw_params()
+    search = parse_params(raw).search
+    for name in search.spaces:
+        check_space(search, name, raw)
+    assert grid(search.spaces["lr_batch_grid"]) == {
+        "cnn.learning_rate": [0.0005, 0.001, 0.002, 0.004, 0.008],
+        "cnn.batch_size": [64, 128, 256, 512],
+    }
+    assert search.metric == "metrics/cnn_train.json:best_val_accuracy"  # validation, not test
+
+
+def test_a_trial_is_one_dvc_exp_run_with_every_searched_value():
+    assert exp_run_command("s-3", {"cnn.learning_rate": 0.004, "cnn.batch_size": 128, "x.y": True}) == [
+        "dvc", "exp", "run", "--temp", "-n", "s-3",
+        "-S", "cnn.learning_rate=0.004", "-S", "cnn.batch_size=128", "-S", "x.y=true",
+    ]  # fmt: skip
+
+
+def fake_dvc(scores, calls):
+    """Stands in for the `dvc exp run` subprocess: the score of each learning rate, or a failure."""
+
+    def run(args):
+        calls.append(args)
+        lr = float(args[args.index("-S") + 1].split("=")[1])
+        ok = scores[lr] is not None
+        return subprocess.CompletedProcess(args, 0 if ok else 1, "", "" if ok else "ERROR: boom")
+
+    return run
+
+
+def test_a_failed_trial_is_retried_once_and_no_grid_point_runs_twice(tmp_path):
+    raw = raw_params()
+    raw["search"]["spaces"] = {"g": {"sampler": "grid", "trials": 3, "params": {
+        "cnn.learning_rate": {"type": "categorical", "low": None, "high": None, "log": False,
+                              "choices": [0.001, 0.002, 0.004]}}}}  # fmt: skip
+    space = parse_params(raw).search.spaces["g"]
+    scores = {0.001: 0.5, 0.002: 0.7, 0.004: None}  # 0.004's experiment always fails
+    calls, lines = [], []
+    storage = open_storage(f"sqlite:///{tmp_path}/s.db", heartbeat_s=60, grace_s=120)
+    study = optuna.create_study(storage=storage, study_name="g", direction="maximize",
+                                sampler=optuna.samplers.GridSampler({"cnn.learning_rate": [0.001, 0.002, 0.004]}, seed=0))  # fmt: skip
+    metric = Metric("metrics/cnn_train.json", "best_val_accuracy")
+
+    def read(metric, name):
+        lr = float(next(a for a in calls if a[5] == name)[7].split("=")[1])
+        return scores[lr]
+
+    objective = Objective(space, metric, run=fake_dvc(scores, calls), read_metric=read)
+    run_worker(study, objective, trials=3, poll_s=0, report=lines.append)
+    trials = {(t.params["cnn.learning_rate"], t.state.name) for t in study.get_trials()}
+    # 0.004 failed, was retried once (the retry fails too, and is not retried again); the
+    # grid is then done: no point runs twice
+    assert sorted(t.params["cnn.learning_rate"] for t in study.get_trials()) == [
+        0.001,
+        0.002,
+        0.004,
+        0.004,
+    ]
+    assert trials == {(0.001, "COMPLETE"), (0.002, "COMPLETE"), (0.004, "FAIL")}
+    assert len(lines) == 4 and len(calls) == 4
+    retries = [t for t in study.get_trials() if "retry_of" in t.user_attrs]
+    assert len(retries) == 1 and retries[0].params["cnn.learning_rate"] == 0.004
+    assert any("-> fail (g-" in line and "ERROR: boom" in line for line in lines)
+    assert any("-> best_val_accuracy 0.7000" in line and "best 0.7000" in line for line in lines)
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    """A git + DVC repo with this project's params.yaml and a search metric file."""
+    monkeypatch.chdir(tmp_path)
+    subprocess.run(["git", "init", "-q"], check=True)
+    subprocess.run(["dvc", "init", "-q"], check=True)
+    (tmp_path / "params.yaml").write_text((ROOT / "params.yaml").read_text())
+    (tmp_path / "metrics").mkdir()
+    (tmp_path / "metrics" / "cnn_train.json").write_text(json.dumps({"best_val_accuracy": 0.9}))
+    (tmp_path / "dvc.yaml").write_text("metrics:\n  - metrics/cnn_train.json\n")
+    subprocess.run(["git", "add", "-A"], check=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"], check=True
+    )
+    return tmp_path
+
+
+def set_search(path, **changes):
+    params = yaml.safe_load(path.read_text())
+    params["search"].update(changes)
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+@pytest.mark.parametrize(
+    ("argv", "change", "message"),
+    [
+        (["--space", "nope"], {}, "error: no search space 'nope'; the spaces in search.spaces: default, lr_batch_grid"),
+        ([], {"metric": "metrics/cnn_train.json:test_accuracy"},
+         "error: search.metric: the experiments do not write 'test_accuracy' in metrics/cnn_train.json (see `dvc metrics show`)"),
+        (["--storage", "postgresql://someone:secret@127.0.0.1:1/db"], {},
+         "error: cannot open the study database postgresql://someone:***@127.0.0.1:1/db: "),
+        (["--join", "nobody"], {}, "error: no study 'nobody' to join in sqlite:///.optuna/search.db; studies there: none"),
+        (["--trials", "0"], {}, "error: --trials: 0 is not >= 1"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_one_line_exit_2_and_no_experiment(repo, capsys, argv, change, message):
+    set_search(repo / "params.yaml", **change)
+    assert main(["search", *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith(message), err
+    assert "Traceback" not in "\n".join(err)
+    listed = subprocess.run(["dvc", "exp", "list", "--name-only"], capture_output=True, text=True)
+    assert listed.stdout.strip() == ""

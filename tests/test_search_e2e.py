@@ -1,0 +1,164 @@
+"""End-to-end: `fmnist search` with two workers in two clones sharing a real PostgreSQL study,
+a bare git origin and a directory DVC remote; one worker killed in the middle of a trial."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from tests.helpers import DvcProject, require_real_data, small_run
+
+pytestmark = pytest.mark.slow
+
+FMNIST = str(Path(sys.executable).parent / "fmnist")
+GRID = [0.001, 0.002, 0.004, 0.008]  # 4 trials, one per learning rate
+SPACE = {
+    "sampler": "grid",
+    "trials": len(GRID),
+    "params": {
+        "cnn.learning_rate": {
+            "type": "categorical", "low": None, "high": None, "log": False, "choices": GRID,
+        }
+    },
+}  # fmt: skip
+HEARTBEAT, GRACE = 2, 8
+
+
+def worker(project: DvcProject, url: str, *how: str) -> subprocess.Popen:
+    """A search worker in its own process group (killing the group is losing the machine)."""
+    return subprocess.Popen(
+        [
+            FMNIST,
+            "search",
+            "--space",
+            "tiny",
+            "--storage",
+            url,
+            *how,
+            "--heartbeat",
+            str(HEARTBEAT),
+            "--grace",
+            str(GRACE),
+        ],
+        cwd=project.path,
+        env=project.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def wait_for(condition, what: str, timeout_s: float = 600):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def experiment_names(project: DvcProject) -> set[str]:
+    return set(project.dvc("exp", "list", "--name-only").stdout.split())
+
+
+def test_two_workers_share_a_postgres_study_and_a_killed_trial_is_retried(
+    dvc_project, tmp_path, postgres
+):
+    require_real_data()
+    storage, origin = tmp_path / "storage", tmp_path / "origin.git"
+    a = dvc_project("a")
+    a.set_params(**small_run(train_limit=500, epochs=1))
+    a.set_params(search={"spaces": {"tiny": SPACE}})
+    a.dvc("remote", "modify", "local", "url", str(storage))
+    a.dvc("repro")
+    a.commit("baseline")
+    a.run("git", "init", "-q", "--bare", "-b", "main", str(origin))
+    a.run("git", "remote", "add", "origin", str(origin))
+    a.run("git", "push", "-q", "origin", "main")
+    a.dvc("push", "--run-cache")
+    b = DvcProject(tmp_path / "b")
+    a.run("git", "clone", "-q", str(origin), str(b.path))
+    b.dvc("pull")
+
+    start = time.perf_counter()
+    first = worker(a, postgres.url, "--study", "s")
+    study = wait_for(lambda: _load(postgres.url), "the study")
+    wait_for(lambda: _running(study, first.pid), "worker A's first trial")
+    second = worker(b, postgres.url, "--join", "s")
+
+    # kill A (the whole process group: the worker and its dvc exp run) ten seconds into a
+    # trial that is not its first
+    def a_mid_trial():
+        mine = [t for t in study.get_trials() if _pid(t) == first.pid]
+        running = [t for t in mine if t.state == TrialState.RUNNING]
+        return running and len(mine) >= 2 and _age(running[0]) > 10 and running[0]
+
+    killed = wait_for(a_mid_trial, "worker A in its second trial")
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    out, err = second.communicate(timeout=900)
+    print(f"two workers, {len(GRID)} trials and one kill: {time.perf_counter() - start:.0f} s")
+    assert second.returncode == 0, err
+
+    trials = study.get_trials()
+    complete = [t for t in trials if t.state == TrialState.COMPLETE]
+    failed = [t for t in trials if t.state == TrialState.FAIL]
+    # the asked number of trials, every grid point once, no trial run twice
+    assert sorted(t.params["cnn.learning_rate"] for t in complete) == GRID
+    assert [t.number for t in failed] == [killed.number]
+    [retry] = [t for t in complete if t.system_attrs.get("failed_trial") == killed.number]
+    assert retry.params == killed.params and _pid(retry) == second.pid
+    assert retry.user_attrs["retry_of"] == killed.user_attrs["experiment"]
+    names = [t.user_attrs["experiment"] for t in complete]
+    assert len(set(names)) == len(names)
+    assert {_pid(t) for t in complete} == {first.pid, second.pid}  # both worked
+
+    # each trial is an experiment in the clone that ran it, and only there
+    in_a, in_b = experiment_names(a), experiment_names(b)
+    assert in_a | in_b == set(names) and not in_a & in_b
+    assert killed.user_attrs["experiment"] not in in_a | in_b
+    # one line per finished trial in B's output, and the best with how to apply it
+    assert out.count(" -> best_val_accuracy ") == sum(_pid(t) == second.pid for t in complete)
+    best = study.best_trial
+    assert f"apply it with `dvc exp apply {best.user_attrs['experiment']}`" in out
+
+    # a third clone sees every trial after `dvc exp pull`, with the metric the study has
+    c = DvcProject(tmp_path / "c")
+    a.run("git", "clone", "-q", str(origin), str(c.path))
+    c.dvc("exp", "pull", "--all-commits", "origin")
+    shown = c.experiments()
+    for trial in complete:
+        metrics = shown[trial.user_attrs["experiment"]]["metrics"]["metrics/cnn_train.json"]
+        assert metrics["data"]["best_val_accuracy"] == pytest.approx(trial.value)
+
+
+def _load(url: str) -> optuna.Study | None:
+    try:
+        return optuna.load_study(study_name="s", storage=url)
+    except KeyError:
+        return None
+
+
+def _pid(trial: optuna.trial.FrozenTrial) -> int | None:
+    worker = trial.user_attrs.get("worker")
+    return int(worker.split(":")[1]) if worker else None
+
+
+def _running(study: optuna.Study, pid: int) -> bool:
+    return any(t.state == TrialState.RUNNING and _pid(t) == pid for t in study.get_trials())
+
+
+def _age(trial: optuna.trial.FrozenTrial) -> float:
+    from datetime import datetime
+
+    return (datetime.now() - trial.datetime_start).total_seconds()
