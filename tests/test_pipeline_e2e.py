@@ -159,23 +159,3 @@ def test_pipeline_metrics_plots_and_experiments_on_a_real_subset(dvc_project):
         assert (report_dir / figure["file"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert f"](build/ci-report/{figure['file']})" in summary.read_text()
     assert report["notes"] == []
-
-
-def test_queued_sweep_runs_every_combination(dvc_project):
-    require_real_data()
-    project = dvc_project()
-    project.commit_baseline(**small_run(train_limit=1000, epochs=1))
-
-    project.dvc("exp", "run", "--queue", "-S", "cnn.conv_layers=1,3", "-S", "cnn.dropout=0.1,0.3")
-    project.dvc("queue", "start", "--jobs", "1")
-    status = project.wait_for_queue(timeout_s=900)
-    assert "Failed" not in status, status
-    assert status.count("Success") == 4, status
-
-    table = pd.read_csv(io.StringIO(project.dvc("exp", "show", "--csv").stdout))
-    experiments = table[table["typ"].str.startswith("branch_")]  # branch_commit, branch_base
-    combos = set(zip(experiments["cnn.conv_layers"], experiments["cnn.dropout"], strict=True))
-    assert combos == {(d, p) for d in (1, 3) for p in (0.1, 0.3)}
-    accuracy = experiments["metrics/cnn.json:accuracy"]
-    assert accuracy.notna().all() and accuracy.between(0.1, 1).all()
-    assert experiments["metrics/svm.json:accuracy"].nunique() == 1  # the SVM never re-ran

@@ -31,7 +31,7 @@ def test_a_queued_sweep_with_seeds_becomes_a_report(dvc_project):
 
     project.dvc("repro")
     project.commit("baseline results")
-    grid = ["-S", "cnn.conv_layers=1,2", "-S", "cnn.dropout=0.2,0.5", "-S", "cnn.seed=42,1"]
+    grid = ["-S", "cnn.conv_layers=1,2", "-S", "cnn.dropout=0.2", "-S", "cnn.seed=42,1"]
     project.dvc("exp", "run", "--queue", *grid)
     project.dvc("exp", "run", "--queue", "-n", "bad-dropout", "-S", "cnn.dropout=2")
     # evaluate loads mirror-averaging models (the default's cnn.predict_flip_average), ResNet too
@@ -40,12 +40,12 @@ def test_a_queued_sweep_with_seeds_becomes_a_report(dvc_project):
     project.dvc("exp", "run", "--queue", "-n", "resnet", *resnet)
     project.dvc("queue", "start")
     status = project.wait_for_queue(timeout_s=1200)
-    assert status.count("Success") == 9 and "Failed" in status, status
+    assert status.count("Success") == 5 and "Failed" in status, status
 
     result = report(project)
     runs = pd.read_csv(project.path / "reports" / "runs.csv")
     cnn = runs[runs["model"] == "cnn"]
-    assert len(cnn) == 9 and (runs["model"] == "svm").sum() == 1  # one SVM: never re-trained
+    assert len(cnn) == 5 and (runs["model"] == "svm").sum() == 1  # one SVM: never re-trained
     # the report's numbers are the experiments' own, as `dvc exp show --json` gives them
     shown: dict[tuple[int, float], list[float]] = {}
     for name, data in project.experiments().items():
@@ -53,7 +53,7 @@ def test_a_queued_sweep_with_seeds_becomes_a_report(dvc_project):
             cnn_params = data["params"]["params.yaml"]["data"]["cnn"]
             key = (cnn_params["conv_layers"], cnn_params["dropout"])
             shown.setdefault(key, []).append(data["metrics"]["metrics/cnn.json"]["data"]["accuracy"])
-    assert sorted(shown) == [(1, 0.2), (1, 0.5), (2, 0.2), (2, 0.5)]
+    assert sorted(shown) == [(1, 0.2), (2, 0.2)]
     text = (project.path / "reports" / "study.md").read_text()
     assert result.stdout == text + "\n"
 
@@ -68,7 +68,7 @@ def test_a_queued_sweep_with_seeds_becomes_a_report(dvc_project):
         mean, std = statistics.mean(accuracies) * 100, statistics.stdev(accuracies) * 100
         rows = lenet[grid_point == (layers, dropout)]
         assert len(rows) == 2 and sorted(rows["seed"]) == [1, 42]
-        cells = ["lenet", str(layers), str(dropout), *resnet_defaults, "2", "1, 42"]
+        cells = ["lenet", str(layers), *resnet_defaults, "2", "1, 42"]  # dropout: not varying
         assert re.search(row(*cells, f"{mean:.2f} ± {std:.2f}"), text)
     assert "bad-dropout: failed, no results yet" in text
     # the residual net is one more configuration, compared with the baseline like the others
