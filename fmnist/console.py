@@ -186,7 +186,11 @@ def search(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="fmnist", description=__doc__.split("\n\n")[0].removeprefix("``fmnist``: ")
+        prog="fmnist",
+        description="fmnist-dvc for people: classify your images with the trained models "
+        "(predict), search hyperparameters with DVC experiments as trials (search). The "
+        "pipeline itself runs with `dvc repro`; the gate and the reports are `python -m "
+        "commands.gate|ci_report|report` from the project root.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub = commands.add_parser(

@@ -159,25 +159,25 @@ class GateParams:
 
 @dataclasses.dataclass(frozen=True)
 class SearchDimension:
-    """One searched param: ``type: float|int`` with ``low``, ``high`` (``log`` for a log-uniform
-    float), or ``type: categorical`` with ``choices``; the unused keys are null."""
+    """One searched param: ``type: float|int`` with ``low``, ``high`` (``log: true`` for a
+    log-uniform float), or ``type: categorical`` with ``choices``. The only optional keys in
+    params.yaml: a dimension gives only those of its type."""
 
     type: Literal["float", "int", "categorical"]
-    low: float | None
-    high: float | None
-    log: bool
-    choices: list[bool | int | float | str] | None
+    low: float | None = None
+    high: float | None = None
+    log: bool = False
+    choices: list[bool | int | float | str] | None = None
 
     def validate(self) -> None:
         if self.type == "categorical":
             if not self.choices or self.low is not None or self.high is not None or self.log:
                 raise ParamsError(
-                    "a categorical dimension needs a non-empty choices list and low, high "
-                    "null, log false"
+                    "a categorical dimension needs a non-empty choices list, and no low, high or log"
                 )
             return
         if self.low is None or self.high is None or self.choices is not None:
-            raise ParamsError(f"a {self.type} dimension needs low and high, and choices null")
+            raise ParamsError(f"a {self.type} dimension needs low and high, and no choices")
         if not self.low < self.high:
             raise ParamsError(f"low = {self.low:g} must be less than high = {self.high:g}")
         if self.type == "int" and not (
@@ -282,6 +282,9 @@ def build_section(cls: type[T], name: str, raw: Any) -> T:
     for field_name, field in fields.items():
         key = f"{name}.{field_name}"
         if field_name not in raw:
+            if field.default is not dataclasses.MISSING:  # an optional key (search dimensions)
+                values[field_name] = field.default
+                continue
             raise ParamsError(f"missing key {key} ({_describe(hints[field_name])})")
         value = _coerce(raw[field_name], hints[field_name], key)
         allowed = field.metadata.get("allowed")

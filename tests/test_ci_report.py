@@ -15,7 +15,9 @@ from fmnist.params import GateRule
 
 PARAMS_DIFF = {"params.yaml": {"cnn.conv_layers": {"old": 2, "new": 1}}}
 METRICS_DIFF = {
-    "metrics/cnn.json": {"accuracy": {"old": 0.9, "new": 0.88, "diff": -0.02}},
+    "metrics/cnn.json": {
+        "macro_f1": {"old": 0.9236643852717312, "new": 0.88, "diff": -0.0436643852717312}
+    },
     "metrics/svm.json": {"fit_seconds": {"old": 3.0, "new": 3.5, "diff": 0.5}},
 }
 
@@ -36,8 +38,8 @@ def test_params_and_metrics_diffs_become_one_row_each():
         {"file": "params.yaml", "param": "cnn.conv_layers", "baseline": 2, "now": 1}
     ]
     metrics = metrics_changes(METRICS_DIFF)
-    assert metrics["metric"].tolist() == ["accuracy", "fit_seconds"]
-    assert metrics["change"].tolist() == [-0.02, 0.5]
+    assert metrics["metric"].tolist() == ["macro_f1", "fit_seconds"]
+    assert metrics["change"].tolist() == [-0.0436643852717312, 0.5]
     assert params_changes({}).empty and metrics_changes({}).empty
 
 
@@ -66,7 +68,7 @@ def test_markdown_has_the_verdict_every_table_and_the_figures(now, verdict):
         current="workspace",
         gate=gate_table(rules, {"m.json": {"accuracy": 0.9}}, {"m.json": {"accuracy": now}}),
         params=params_changes(PARAMS_DIFF),
-        metrics=metrics_changes({}),
+        metrics=metrics_changes(METRICS_DIFF),
         recall=recall_changes(None, per_class([0.9, 0.9, 0.9, 0.9])),
         figures=[("CNN confusion matrix (test) — workspace, main", "cnn_confusion.png")],
         notes=["a note"],
@@ -75,11 +77,19 @@ def test_markdown_has_the_verdict_every_table_and_the_figures(now, verdict):
     assert text.startswith("# CI report: workspace against main (0123456)\n")
     assert f"**Accuracy gate {verdict} rules hold**" in text
     assert "| params.yaml | cnn.conv_layers |          2 |     1 |" in text
-    assert "No metric changed." in text
+    assert "| metrics/svm.json | fit_seconds |" in text
     assert "![CNN confusion matrix (test) — workspace, main](build/cnn_confusion.png)" in text
     assert "- a note" in text
-    tables = json.loads(json.dumps(report.tables()))
+    tables = json.loads(json.dumps(report.tables()))  # JSON-ready
+    assert tables["recall"][0] == {
+        "model": "cnn",
+        "class": "T-shirt/top",
+        "baseline": None,
+        "now": 0.9,
+        "change": None,
+    }
     assert tables["gate_failed"] == (now < 0.85)
+    assert tables["metrics"][0]["baseline"] == 0.9236643852717312  # every digit DVC gave
     assert tables["params"] == [
         {"file": "params.yaml", "param": "cnn.conv_layers", "baseline": 2, "now": 1}
     ]

@@ -172,3 +172,17 @@ def test_warmup_is_validated_against_the_schedule_and_the_epochs(changes, messag
     with pytest.raises(ParamsError) as error:
         build_section(CnnParams, "cnn", cnn_section(**changes))
     assert str(error.value) == message
+
+
+def test_dvc_rewrites_the_committed_params_file_byte_for_byte(tmp_path):
+    """`dvc exp run -S` rewrites params.yaml with ruamel: a file in another style (nulls, list
+    indentation, long flow mappings) would show as modified after every experiment."""
+    from dvc.utils.serialize import modify_yaml
+
+    from tests.helpers import ROOT
+
+    copy = tmp_path / "params.yaml"
+    copy.write_text((ROOT / "params.yaml").read_text())
+    with modify_yaml(copy) as params:
+        params["cnn"]["conv_layers"] = params["cnn"]["conv_layers"]
+    assert copy.read_text() == (ROOT / "params.yaml").read_text()

@@ -145,7 +145,8 @@ def test_pipeline_metrics_plots_and_experiments_on_a_real_subset(dvc_project):
         "metrics/cnn.json": pytest.approx(exp_cnn["accuracy"] - baseline_cnn["accuracy"])
     }
     params_diff = json.loads(project.dvc("params", "diff", "HEAD", "--json").stdout)
-    assert params_diff["params.yaml"]["cnn.conv_layers"] == {"old": 2, "new": 1}
+    assert params_diff["params.yaml"]["cnn.conv_layers"]["old"] == 2
+    assert params_diff["params.yaml"]["cnn.conv_layers"]["new"] == 1
     assert report["params"] == [
         {"file": "params.yaml", "param": "cnn.conv_layers", "baseline": 2, "now": 1}
     ]

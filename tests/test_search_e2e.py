@@ -23,12 +23,8 @@ GRID = [0.001, 0.002, 0.004, 0.008]  # 4 trials, one per learning rate
 SPACE = {
     "sampler": "grid",
     "trials": len(GRID),
-    "params": {
-        "cnn.learning_rate": {
-            "type": "categorical", "low": None, "high": None, "log": False, "choices": GRID,
-        }
-    },
-}  # fmt: skip
+    "params": {"cnn.learning_rate": {"type": "categorical", "choices": GRID}},
+}
 HEARTBEAT, GRACE = 2, 8
 
 

@@ -58,6 +58,10 @@ def test_run_cache_remote_and_experiments_shared_between_clones(dvc_project, tmp
     a.run("git", "init", "-q", "--bare", "-b", "main", str(origin))
     a.run("git", "remote", "add", "origin", str(origin))
     a.run("git", "push", "-q", "origin", "main")
+    # the model registry: versions are git tags (GTO's `name@vX.Y.Z`), pushed like commits
+    for name in ("cnn", "cnn-onnx"):
+        a.run("gto", "register", name)
+    a.run("git", "push", "-q", "origin", "--tags")
     # treeverse/dvc#9342: `dvc exp push` can push the git ref, then fail to push the cache ...
     blocker = tmp_path / "blocker"
     blocker.write_text("a file where the remote's directory should be")
@@ -100,7 +104,7 @@ def test_run_cache_remote_and_experiments_shared_between_clones(dvc_project, tmp
     repro = b.dvc("repro").stdout
     assert "Running stage" not in repro and fingerprint(b) == baseline
 
-    # the model registry: a fresh clone fetches each model by name from the default remote
+    # the registry: a fresh clone fetches each model's latest version from the default remote
     c = DvcProject(tmp_path / "c")
     a.run("git", "clone", "-q", str(origin), str(c.path))
     for name, path in (("cnn", "models/cnn.keras"), ("cnn-onnx", "models/export/cnn.onnx")):

@@ -8,7 +8,6 @@ writes the result.
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -86,7 +85,12 @@ class CiReport:
         """The report's tables as JSON-ready records (``report.json`` beside the Markdown)."""
 
         def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-            return json.loads(frame.to_json(orient="records"))
+            # not DataFrame.to_json: it rounds floats to 10 digits, and these are DVC's own
+            cells = frame.astype(object).where(frame.notna(), None)
+            return [
+                {key: value.item() if hasattr(value, "item") else value for key, value in row.items()}
+                for row in cells.to_dict(orient="records")
+            ]
 
         return {
             "baseline": self.baseline,
