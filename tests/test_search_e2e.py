@@ -68,7 +68,7 @@ def experiment_names(project: DvcProject) -> set[str]:
 
 
 def test_two_workers_share_a_postgres_study_and_a_killed_trial_is_retried(
-    dvc_project, tmp_path, postgres
+    dvc_project, tmp_path, postgres, request
 ):
     require_real_data()
     storage, origin = tmp_path / "storage", tmp_path / "origin.git"
@@ -88,18 +88,25 @@ def test_two_workers_share_a_postgres_study_and_a_killed_trial_is_retried(
 
     start = time.perf_counter()
     first = worker(a, postgres.url, "--study", "s")
+    request.addfinalizer(lambda: _kill(first))
     study = wait_for(lambda: _load(postgres.url), "the study")
-    wait_for(lambda: _running(study, first.pid), "worker A's first trial")
-    second = worker(b, postgres.url, "--join", "s")
 
-    # kill A (the whole process group: the worker and its dvc exp run) ten seconds into a
-    # trial that is not its first
-    def a_mid_trial():
+    def a_in_second_trial():
         mine = [t for t in study.get_trials() if _pid(t) == first.pid]
         running = [t for t in mine if t.state == TrialState.RUNNING]
-        return running and len(mine) >= 2 and _age(running[0]) > 10 and running[0]
+        return len(mine) >= 2 and running and running[0]
 
-    killed = wait_for(a_mid_trial, "worker A in its second trial")
+    # A runs alone until its second trial starts; then B joins, and once B is busy too, A is
+    # killed (the whole process group: the worker and its dvc exp run) mid-trial
+    killed = wait_for(a_in_second_trial, "worker A in its second trial")
+    second = worker(b, postgres.url, "--join", "s")
+    request.addfinalizer(lambda: _kill(second))
+    wait_for(lambda: _running(study, second.pid), "worker B in a trial")
+
+    def a_mid_trial():
+        return _age(study.trials[killed.number]) > 10
+
+    wait_for(a_mid_trial, "ten seconds into A's second trial")
     os.killpg(first.pid, signal.SIGKILL)
     first.wait()
     out, err = second.communicate(timeout=900)
@@ -136,6 +143,13 @@ def test_two_workers_share_a_postgres_study_and_a_killed_trial_is_retried(
     for trial in complete:
         metrics = shown[trial.user_attrs["experiment"]]["metrics"]["metrics/cnn_train.json"]
         assert metrics["data"]["best_val_accuracy"] == pytest.approx(trial.value)
+
+
+def _kill(process: subprocess.Popen) -> None:
+    """A worker still running when the test ends (it failed): its whole process group."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def _load(url: str) -> optuna.Study | None:
