@@ -129,7 +129,8 @@ def search_section(search: Any) -> tuple[str, Any]:
         if complete
         else None
     )
-    sampler = type(search.sampler).__name__
+    grid = any("grid_id" in t.system_attrs for t in trials)  # studies made before the attribute
+    sampler = search.user_attrs.get("sampler") or ("GridSampler" if grid else "sampler unrecorded")
     table = study.trials_table(trials, metric.split(":")[1], maximize)
     return study.search_markdown(
         search.study_name, sampler, metric, table, importances, figure_name

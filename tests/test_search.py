@@ -170,3 +170,22 @@ def test_bad_input_is_one_line_exit_2_and_no_experiment(repo, capsys, argv, chan
     assert "Traceback" not in "\n".join(err)
     listed = subprocess.run(["dvc", "exp", "list", "--name-only"], capture_output=True, text=True)
     assert listed.stdout.strip() == ""
+
+
+def test_a_study_records_its_sampler_and_joining_needs_an_existing_one(tmp_path):
+    from fmnist.errors import PipelineError
+    from fmnist.search.study import open_study
+
+    storage = open_storage(f"sqlite:///{tmp_path}/s.db", heartbeat_s=60, grace_s=120)
+    sampler = optuna.samplers.GridSampler({"cnn.batch_size": [64, 128]})
+    with pytest.raises(
+        PipelineError, match=r"no study 'g' to join in sqlite:///.*; studies there: none"
+    ):
+        open_study(storage, "g", join=True, direction="maximize", sampler=sampler)
+    study = open_study(storage, "g", join=False, direction="maximize", sampler=sampler)
+    assert study.user_attrs["sampler"] == "GridSampler"
+    assert (
+        open_study(storage, "g", join=True, direction="maximize", sampler=sampler).study_name == "g"
+    )
+    with pytest.raises(PipelineError, match="study 'g' is to maximize, not minimize"):
+        open_study(storage, "g", join=True, direction="minimize", sampler=sampler)

@@ -98,6 +98,8 @@ def open_study(
     )
     if study.direction.name.lower() != direction:
         raise PipelineError(f"study {name!r} is to {study.direction.name.lower()}, not {direction}")
+    if "sampler" not in study.user_attrs:  # for the report: Optuna does not store the sampler
+        study.set_user_attr("sampler", type(sampler).__name__)
     return study
 
 
