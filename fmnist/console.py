@@ -143,6 +143,7 @@ def search(args: argparse.Namespace) -> int:
         open_storage,
         open_study,
         run_worker,
+        safe_url,
         sampler_for,
     )
 
@@ -171,7 +172,7 @@ def search(args: argparse.Namespace) -> int:
     push_to = None if args.no_push else has_remotes()
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # one line per trial, ours
     print(
-        f"study {name!r} in {storage.url.split('@')[-1]}: {trials} trials of space "
+        f"study {name!r} in {safe_url(storage.url)}: {trials} trials of space "
         f"{args.space!r} ({space.sampler}), {params.search.direction} {params.search.metric}"
         + (f"; experiments pushed to {push_to}" if push_to else "")
     )
