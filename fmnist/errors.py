@@ -15,3 +15,10 @@ class DataError(PipelineError):
 
 class Interrupted(Exception):
     """A run stopped by SIGINT (Ctrl-C) or SIGTERM: one line, exit code 130, nothing half-written."""
+
+
+def first_line(exc: BaseException) -> str:
+    """An exception's message cut to its first line (its class name when it has none), for the
+    one-line errors this project prints instead of tracebacks."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from fmnist.data.dataset import to_cnn_input, to_flat
-from fmnist.errors import DataError
+from fmnist.errors import DataError, first_line
 from fmnist.models.store import load_cnn_model, load_svm_model
 
 MODEL_FILES = {"cnn": "models/cnn.keras", "svm": "models/svm.joblib"}
@@ -50,7 +50,7 @@ def model_file(path: str, rev: str | None) -> Iterator[Path]:
             with dvc.api.open(path, rev=rev, mode="rb") as src, local.open("wb") as dst:
                 shutil.copyfileobj(src, dst)
         except DvcException as exc:
-            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            message = first_line(exc)
             raise DataError(f"{path} at revision {rev!r}: {message}") from None
         yield local
 

@@ -27,7 +27,7 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
-from fmnist.errors import PipelineError
+from fmnist.errors import PipelineError, first_line
 from fmnist.metrics import lookup
 from fmnist.params import SearchSpace
 from fmnist.search.space import Metric, grid, suggest
@@ -68,7 +68,7 @@ def open_storage(url: str, heartbeat_s: int, grace_s: int) -> optuna.storages.RD
             ),
         )
     except (SQLAlchemyError, ArgumentError, ImportError, ValueError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = first_line(exc)
         raise PipelineError(f"cannot open the study database {safe_url(url)}: {reason}") from None
 
 
