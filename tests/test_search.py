@@ -2,6 +2,7 @@
 
 import json
 import subprocess
+import warnings
 
 import optuna
 import pytest
@@ -176,7 +177,9 @@ def test_a_study_records_its_sampler_and_joining_needs_an_existing_one(tmp_path)
     from fmnist.errors import PipelineError
     from fmnist.search.study import open_study
 
-    storage = open_storage(f"sqlite:///{tmp_path}/s.db", heartbeat_s=60, grace_s=120)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Optuna's "experimental" notes are not the user's news
+        storage = open_storage(f"sqlite:///{tmp_path}/s.db", heartbeat_s=60, grace_s=120)
     sampler = optuna.samplers.GridSampler({"cnn.batch_size": [64, 128]})
     with pytest.raises(
         PipelineError, match=r"no study 'g' to join in sqlite:///.*; studies there: none"

@@ -59,14 +59,16 @@ def open_storage(url: str, heartbeat_s: int, grace_s: int) -> optuna.storages.RD
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     try:
-        return optuna.storages.RDBStorage(
-            url,
-            heartbeat_interval=heartbeat_s,
-            grace_period=grace_s,
-            heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(
-                max_retry=1
-            ),
-        )
+        with warnings.catch_warnings():  # heartbeats are "experimental" to Optuna: not news
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return optuna.storages.RDBStorage(
+                url,
+                heartbeat_interval=heartbeat_s,
+                grace_period=grace_s,
+                heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(
+                    max_retry=1
+                ),
+            )
     except (SQLAlchemyError, ArgumentError, ImportError, ValueError) as exc:
         reason = first_line(exc)
         raise PipelineError(f"cannot open the study database {safe_url(url)}: {reason}") from None
