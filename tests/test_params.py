@@ -17,7 +17,14 @@ def test_project_params_load_and_default_cnn_is_the_study_model():
     params = load_params(ROOT / "params.yaml")
     cnn = params.cnn
     assert (cnn.conv_layers, layer_filters(cnn), cnn.kernel_size) == (2, [32, 64], 3)
-    assert (cnn.dense_units, cnn.dropout, cnn.optimizer) == (128, 0.2, "adam")
+    assert (cnn.dense_units, cnn.optimizer) == (128, "adam")
+    # the study's layers with the TPE search's best regularisation (trial tpe-23), unrounded
+    assert (cnn.dropout, cnn.batch_size, cnn.label_smoothing, cnn.learning_rate) == (
+        0.038458192224941665,
+        64,
+        0.18343552101401314,
+        0.004274232906091852,
+    )
     assert isinstance(params.svm, SvmParams) and params.base.seed == 42
 
 
