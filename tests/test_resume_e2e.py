@@ -20,10 +20,15 @@ def curve(project: DvcProject, name: str = "eval/accuracy") -> pd.DataFrame:
     return pd.read_csv(project.path / "metrics" / "cnn_curves" / f"{name}.tsv", sep="\t")
 
 
+# The runs here reproduce up to `publish` (train, evaluate, publish: the curves and metrics
+# compared), not export and plot, which the pipeline test covers.
+TARGET = "publish"
+
+
 def interrupted_repro(project: DvcProject):
     project.env[STOP_AFTER_EPOCH] = "2"
     try:
-        return project.dvc("repro", check=False)
+        return project.dvc("repro", TARGET, check=False)
     finally:
         del project.env[STOP_AFTER_EPOCH]
 
@@ -32,7 +37,7 @@ def test_interrupted_training_resumes_and_a_param_change_starts_fresh(dvc_projec
     require_real_data()
     straight = dvc_project("straight")
     straight.set_params(**SMALL)
-    straight.dvc("repro")
+    straight.dvc("repro", TARGET)
 
     project = dvc_project("interrupted")
     project.set_params(**SMALL)
@@ -46,7 +51,7 @@ def test_interrupted_training_resumes_and_a_param_change_starts_fresh(dvc_projec
     assert not list(project.path.glob("**/.*.tmp*"))
     assert (project.path / ".train_state" / "cnn" / "backup").is_dir()
 
-    resumed = project.dvc("repro")
+    resumed = project.dvc("repro", TARGET)
     assert "resuming after epoch 2" in resumed.stderr
     steps = curve(project)["step"].tolist()
     assert steps == [0, 1, 2, 3]  # continuous: no gap, no duplicate
@@ -74,7 +79,7 @@ def test_interrupted_training_resumes_and_a_param_change_starts_fresh(dvc_projec
     stopped = interrupted_repro(project)
     assert stopped.returncode != 0 and (project.path / ".train_state" / "cnn").is_dir()
     project.set_params(cnn={"dropout": 0.25})
-    fresh = project.dvc("repro")
+    fresh = project.dvc("repro", TARGET)
     assert "fresh start" in fresh.stderr and "resuming" not in fresh.stderr
     assert curve(project)["step"].tolist() == [0, 1, 2, 3]
 
@@ -84,7 +89,7 @@ def test_a_killed_queued_experiment_fails_and_runs_cleanly_when_queued_again(dvc
     project = dvc_project()
     project.commit_baseline(**small_run(train_limit=1000, epochs=3))
 
-    project.dvc("exp", "run", "--queue", "-n", "killed", "-S", "cnn.dropout=0.3")
+    project.dvc("exp", "run", "--queue", TARGET, "-n", "killed", "-S", "cnn.dropout=0.3")
     project.env[STOP_AFTER_EPOCH] = "1"  # the queue's worker inherits it: stopped like a kill
     project.dvc("queue", "start")
     status = project.wait_for_queue()
@@ -93,7 +98,7 @@ def test_a_killed_queued_experiment_fails_and_runs_cleanly_when_queued_again(dvc
     assert "Failed" in status, status
     assert "stopped after epoch 1" in project.dvc("queue", "logs", "killed").stdout
 
-    project.dvc("exp", "run", "--queue", "-n", "again", "-S", "cnn.dropout=0.3")
+    project.dvc("exp", "run", "--queue", TARGET, "-n", "again", "-S", "cnn.dropout=0.3")
     project.dvc("queue", "start")
     status = project.wait_for_queue()
     assert "Success" in status, status
