@@ -145,6 +145,7 @@ def search(args: argparse.Namespace) -> int:
         run_worker,
         safe_url,
         sampler_for,
+        stage_outputs,
     )
 
     # everything is checked before the first experiment starts
@@ -156,6 +157,11 @@ def search(args: argparse.Namespace) -> int:
         raise DataError(
             f"search.metric: the experiments do not write {metric.key!r} in {metric.file} "
             "(see `dvc metrics show`)"
+        )
+    if metric.file not in stage_outputs(params.search.stage):
+        raise DataError(
+            f"search.stage: {params.search.stage!r} does not write {metric.file}, the file of "
+            "search.metric"
         )
     trials = space.trials if args.trials is None else args.trials
     if trials < 1:
@@ -176,7 +182,8 @@ def search(args: argparse.Namespace) -> int:
         f"{args.space!r} ({space.sampler}), {params.search.direction} {params.search.metric}"
         + (f"; experiments pushed to {push_to}" if push_to else "")
     )
-    run_worker(study, Objective(space, metric, push_to=push_to), trials, poll_s=args.heartbeat)
+    objective = Objective(space, metric, stage=params.search.stage, push_to=push_to)
+    run_worker(study, objective, trials, poll_s=args.heartbeat)
     best = study.best_trial
     print(
         f"best: trial {best.number}, {metric.key} {best.value:.4f}, {best.params}; "

@@ -209,6 +209,7 @@ class SearchParams:
 
     metric: str = rule("a metrics file and a key, as file:key", lambda v: v.count(":") == 1)
     direction: Literal["maximize", "minimize"]
+    stage: str = rule("a stage of dvc.yaml", bool)
     seed: int = rule("an integer >= 0", lambda v: v >= 0)
     spaces: dict[str, SearchSpace] = rule("a non-empty mapping of space names", bool)
 

@@ -74,9 +74,11 @@ def test_the_committed_spaces_are_valid_and_the_grid_is_the_studys():
 
 
 def test_a_trial_is_one_dvc_exp_run_with_every_searched_value():
-    assert exp_run_command("s-3", {"cnn.learning_rate": 0.004, "cnn.batch_size": 128, "x.y": True}) == [
+    values = {"cnn.learning_rate": 0.004, "cnn.batch_size": 128, "x.y": True}
+    assert exp_run_command("s-3", values, "publish") == [
         "dvc", "exp", "run", "--temp", "-n", "s-3",
         "-S", "cnn.learning_rate=0.004", "-S", "cnn.batch_size=128", "-S", "x.y=true",
+        "publish",  # the trial reproduces the stage that writes the metric, and its dependencies
     ]  # fmt: skip
 
 
@@ -130,14 +132,19 @@ def test_a_failed_trial_is_retried_once_and_no_grid_point_runs_twice(tmp_path):
 
 @pytest.fixture
 def repo(tmp_path, monkeypatch):
-    """A git + DVC repo with this project's params.yaml and a search metric file."""
+    """A git + DVC repo with this project's params.yaml, a search metric file and a `publish`
+    stage that writes it (and a `fit` stage that does not)."""
     monkeypatch.chdir(tmp_path)
     subprocess.run(["git", "init", "-q"], check=True)
     subprocess.run(["dvc", "init", "-q"], check=True)
     (tmp_path / "params.yaml").write_text((ROOT / "params.yaml").read_text())
     (tmp_path / "metrics").mkdir()
     (tmp_path / "metrics" / "cnn_train.json").write_text(json.dumps({"best_val_accuracy": 0.9}))
-    (tmp_path / "dvc.yaml").write_text("metrics:\n  - metrics/cnn_train.json\n")
+    (tmp_path / "dvc.yaml").write_text(
+        "stages:\n"
+        "  fit: {cmd: 'true', outs: [model.bin]}\n"
+        "  publish: {cmd: 'true', metrics: [metrics/cnn_train.json: {cache: false}]}\n"
+    )
     subprocess.run(["git", "add", "-A"], check=True)
     subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"], check=True
@@ -161,6 +168,9 @@ def set_search(path, **changes):
          "error: cannot open the study database postgresql://someone:***@127.0.0.1:1/db: "),
         (["--join", "nobody"], {}, "error: no study 'nobody' to join in sqlite:///.optuna/search.db; studies there: none"),
         (["--trials", "0"], {}, "error: --trials: 0 is not >= 1"),
+        ([], {"stage": "nosuch"}, "error: search.stage: Stage 'nosuch' not found inside 'dvc.yaml' file"),
+        ([], {"stage": "fit"},
+         "error: search.stage: 'fit' does not write metrics/cnn_train.json, the file of search.metric"),
     ],
 )  # fmt: skip
 def test_bad_input_is_one_line_exit_2_and_no_experiment(repo, capsys, argv, change, message):

@@ -105,13 +105,27 @@ def open_study(
     return study
 
 
-def exp_run_command(name: str, values: Mapping[str, Any]) -> list[str]:
-    """The ``dvc exp run`` of one trial (values as YAML scalars: 0.004, 128, true)."""
+def exp_run_command(name: str, values: Mapping[str, Any], stage: str) -> list[str]:
+    """The ``dvc exp run`` of one trial up to ``stage`` (values as YAML scalars: 0.004, 128,
+    true)."""
     assignments = []
     for key, value in values.items():
         text = str(value).lower() if isinstance(value, bool) else repr(value)
         assignments += ["-S", f"{key}={text}"]
-    return ["dvc", "exp", "run", "--temp", "-n", name, *assignments]
+    return ["dvc", "exp", "run", "--temp", "-n", name, *assignments, stage]
+
+
+def stage_outputs(stage: str) -> list[str]:
+    """The paths ``stage`` of this repository's dvc.yaml writes (one-line error if none)."""
+    from dvc.exceptions import DvcException
+    from dvc.repo import Repo
+
+    try:
+        with Repo() as repo:
+            (found,) = repo.stage.collect(stage)
+            return [out.def_path for out in found.outs]
+    except (DvcException, ValueError) as exc:
+        raise PipelineError(f"search.stage: {first_line(exc)}") from None
 
 
 def run_command(args: list[str]) -> subprocess.CompletedProcess:
@@ -143,6 +157,7 @@ class Objective:
 
     space: SearchSpace
     metric: Metric
+    stage: str = "publish"  # the trials reproduce this stage and its dependencies
     run: Runner = run_command
     read_metric: Callable[[Metric, str], float | None] = read_experiment_metric
     push_to: str | None = None  # git remote for `dvc exp push`
@@ -156,7 +171,7 @@ class Objective:
             trial.set_user_attr(RETRY_OF, inherited)
         trial.set_user_attr("experiment", name)
         trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}:{Path.cwd()}")
-        result = self.run(exp_run_command(name, values))
+        result = self.run(exp_run_command(name, values, self.stage))
         if result.returncode != 0:
             lines = [line for line in result.stderr.splitlines() if line.strip()]
             self._retry_once(trial, values, name)
