@@ -111,7 +111,7 @@ def test_a_failed_trial_is_retried_once_and_no_grid_point_runs_twice(tmp_path):
         lr = float(next(a for a in calls if a[5] == name)[7].split("=")[1])
         return scores[lr]
 
-    objective = Objective(space, metric, run=fake_dvc(scores, calls), read_metric=read)
+    objective = Objective(space, metric, "publish", run=fake_dvc(scores, calls), read_metric=read)
     run_worker(study, objective, trials=3, poll_s=0, report=lines.append)
     trials = {(t.params["cnn.learning_rate"], t.state.name) for t in study.get_trials()}
     # 0.004 failed, was retried once (the retry fails too, and is not retried again); the

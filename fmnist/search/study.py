@@ -157,7 +157,7 @@ class Objective:
 
     space: SearchSpace
     metric: Metric
-    stage: str = "publish"  # the trials reproduce this stage and its dependencies
+    stage: str  # search.stage: the trials reproduce this stage and its dependencies
     run: Runner = run_command
     read_metric: Callable[[Metric, str], float | None] = read_experiment_metric
     push_to: str | None = None  # git remote for `dvc exp push`
