@@ -42,11 +42,18 @@ lint: $(STAMP)
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
 
+# Tests in parallel (pytest-xdist): one worker per CPU core, at most 4 (each one holds its own
+# TensorFlow, and there are only 9 slow tests). The slow end-to-end tests are handed out first,
+# one at a time (tests/conftest.py, --maxschedchunk=1), so the short ones fill the gaps instead
+# of one long test running alone at the end. `make test TEST_WORKERS=0`: all in one process.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses=4 --dist load --maxschedchunk=1
+
 test: lint
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(PYTEST) -m "not slow"
 
 clean:
 	rm -rf $(VENV) dvc_plots .pytest_cache
