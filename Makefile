@@ -42,18 +42,18 @@ lint: $(STAMP)
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
 
-# Tests in parallel (pytest-xdist): one worker per CPU core, at most 4 (each one holds its own
-# TensorFlow, and there are only 9 slow tests). The slow end-to-end tests are handed out first,
-# one at a time (tests/conftest.py, --maxschedchunk=1), so the short ones fill the gaps instead
-# of one long test running alone at the end. `make test TEST_WORKERS=0`: all in one process.
+# The whole suite in parallel (pytest-xdist): one worker per CPU core, at most 4 (each holds its
+# own TensorFlow, and only 9 tests are slow); a worker that runs out of tests takes half of
+# another one's queue (worksteal). The end-to-end tests keep about one core busy each, so two
+# workers on 2 cores nearly halve them; the unit tests alone are quicker in one process.
+# `make test TEST_WORKERS=0` runs everything in one process.
 TEST_WORKERS ?= auto
-PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses=4 --dist load --maxschedchunk=1
 
 test: lint
-	$(PYTEST)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses=4 --dist worksteal
 
 test-fast: $(STAMP)
-	$(PYTEST) -m "not slow"
+	$(BIN)/python -m pytest -m "not slow"
 
 clean:
 	rm -rf $(VENV) dvc_plots .pytest_cache

@@ -20,12 +20,6 @@ from tests.helpers import (
 )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slow end-to-end tests first, in file order, then the rest: with several workers
-    (make test) the long tests start at once and the short ones fill the gaps after them."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
-
-
 @pytest.fixture
 def raw_dir(tmp_path: Path) -> Path:
     """A directory with the four original file names, holding small synthetic data."""
