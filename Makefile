@@ -42,15 +42,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
 
-# The whole suite in parallel (pytest-xdist): one worker per CPU core, at most 4 (each holds its
-# own TensorFlow, and only 9 tests are slow); a worker that runs out of tests takes half of
-# another one's queue (worksteal). The end-to-end tests keep about one core busy each, so two
-# workers on 2 cores nearly halve them; the unit tests alone are quicker in one process.
+# The whole suite in parallel (pytest-xdist): `-n auto` is one worker more than the CPU cores,
+# at most 4 (tests/conftest.py); a worker that runs out of tests takes half of another one's
+# queue (worksteal). The unit tests alone are quicker in one process (make test-fast).
 # `make test TEST_WORKERS=0` runs everything in one process.
 TEST_WORKERS ?= auto
 
 test: lint
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses=4 --dist worksteal
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
