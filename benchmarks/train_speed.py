@@ -5,7 +5,7 @@
 
 Recipes, one after the other on the same split (run `dvc repro split` first), each in a new
 process of its own, as the pipeline's stage trains (in one shared process the batch-64
-default measured 15% slower after the other recipes had run than alone):
+default measured slower after the other recipes had run than alone: docs/speed.md):
 - plain: what a user writes after keras.io's MNIST convnet example: the study's layers,
   ``model.fit`` on numpy float32 arrays, Adam at Keras' defaults, batch 128, 30 epochs, no
   augmentation, float32;
@@ -144,8 +144,7 @@ def run_recipe(
     name: str, cnn: CnnParams, split: str, plain_epochs: int, targets: list[float]
 ) -> tuple[dict[str, Any], list[tuple[float, float]]]:
     """Train one recipe and test it: its table row and its (seconds, val accuracy) curve. Runs
-    in a new process: oneDNN is decided before TensorFlow is imported there."""
-    use_onednn_where_it_helps(detect_hardware())
+    in a new process, which inherits the oneDNN switch main() set before any TensorFlow."""
     train, val = load_split(split, "train"), load_split(split, "val")
     test_images, test_labels = load_split(split, "test")
     if name == "plain":
@@ -183,7 +182,8 @@ def main() -> None:
     args = parser.parse_args()
     cnn = load_params(args.params).cnn
     hardware = detect_hardware()
-    # the pipeline's kernel choice for every recipe, so they differ in what they compute only
+    # the pipeline's kernel choice, in the environment every recipe's process inherits: the
+    # recipes differ in what they compute only
     use_onednn_where_it_helps(hardware)
     print(
         f"device: CPU {hardware.cpu}; bf16 flags: "

@@ -24,8 +24,8 @@ from tests.helpers import (
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """Workers for ``-n auto`` (make test): one more than the usable CPU cores, at most 4. An
     end-to-end test leaves its cores idle while it waits on git, dvc and files, so on 2 cores a
-    third worker fills them (make test: 553 s against 637 s; docs/ci.md); each worker holds a
-    TensorFlow of its own, hence the cap."""
+    third worker fills them (measured in docs/ci.md); each worker holds a TensorFlow of its own,
+    hence the cap."""
     return min(len(os.sched_getaffinity(0)) + 1, 4)
 
 

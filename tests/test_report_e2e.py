@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from matplotlib import image
 
-from tests.helpers import DvcProject, raw_params, require_real_data, small_run
+from tests.helpers import TARGET, DvcProject, raw_params, require_real_data, small_run
 
 pytestmark = pytest.mark.slow
 GRID_KEYS = ("cnn.conv_layers", "cnn.dropout")
@@ -34,14 +34,13 @@ def test_a_queued_sweep_with_seeds_becomes_a_report(dvc_project):
     project.dvc("repro")
     project.commit("baseline results")
     grid = ["-S", "cnn.conv_layers=1,2", "-S", "cnn.dropout=0.2", "-S", "cnn.seed=42,1"]
-    # the report reads metrics and predictions: each experiment runs the DAG up to `publish`
-    # (train, evaluate, publish), not export and plot, which the pipeline test covers
-    project.dvc("exp", "run", "--queue", "publish", *grid)
-    project.dvc("exp", "run", "--queue", "publish", "-n", "bad-dropout", "-S", "cnn.dropout=2")
+    # the report reads metrics and predictions: each experiment runs the DAG up to TARGET
+    project.dvc("exp", "run", "--queue", TARGET, *grid)
+    project.dvc("exp", "run", "--queue", TARGET, "-n", "bad-dropout", "-S", "cnn.dropout=2")
     # evaluate loads mirror-averaging models (the default's cnn.predict_flip_average), ResNet too
     assert raw_params()["cnn"]["predict_flip_average"] is True
     resnet = ["-S", "cnn.arch=resnet", "-S", "cnn.resnet_width=8", "-S", "cnn.resnet_blocks=[1,1]"]
-    project.dvc("exp", "run", "--queue", "publish", "-n", "resnet", *resnet)
+    project.dvc("exp", "run", "--queue", TARGET, "-n", "resnet", *resnet)
     project.dvc("queue", "start")
     status = project.wait_for_queue(timeout_s=1200)
     assert status.count("Success") == 5 and "Failed" in status, status

@@ -9,7 +9,7 @@ import pytest
 
 from fmnist.cli import INTERRUPTED_EXIT
 from fmnist.models.resume import STOP_AFTER_EPOCH
-from tests.helpers import DvcProject, require_real_data, small_run
+from tests.helpers import TARGET, DvcProject, require_real_data, small_run
 
 pytestmark = pytest.mark.slow
 
@@ -18,11 +18,6 @@ SMALL = small_run(train_limit=1000, epochs=4)
 
 def curve(project: DvcProject, name: str = "eval/accuracy") -> pd.DataFrame:
     return pd.read_csv(project.path / "metrics" / "cnn_curves" / f"{name}.tsv", sep="\t")
-
-
-# The runs here reproduce up to `publish` (train, evaluate, publish: the curves and metrics
-# compared), not export and plot, which the pipeline test covers.
-TARGET = "publish"
 
 
 def interrupted_repro(project: DvcProject):
