@@ -2,21 +2,55 @@
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(abspath $(VENV))/bin
-STAMP := $(VENV)/.installed
 DEBIAN_DATA := /usr/share/datasets/fashion-mnist
 CODE := fmnist stages commands benchmarks tests
 # dvc runs each stage's `python -m stages.X` through the shell: the venv must come first
 export PATH := $(BIN):$(PATH)
 
-.PHONY: run test test-fast lint data venv clean push pull
+.PHONY: run test test-fast lint data venv env-check lock upgrade clean push pull
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
-	touch $(STAMP)
+# The venv holds exactly what uv.lock pins (every package, with hashes), whenever and wherever it
+# is made: uv, bootstrapped from PyPI at the version the lock itself pins, syncs it (removing
+# anything the lock does not list), on every `make`: about 0.1 s when nothing changed.
+# `--locked` refuses a lock that no longer matches pyproject.toml; commands/lock_check.py first
+# says which package differs, in one line. `make venv EXTRAS="s3 ssh"` adds the plugins of your
+# DVC remote (pyproject.toml's extras, locked too); later runs keep them ($(VENV)/.extras).
+EXTRAS_FILE := $(VENV)/.extras
+EXTRAS ?= $(shell cat $(EXTRAS_FILE) 2>/dev/null)
+UV_VERSION = $(shell sed -n '/^name = "uv"$$/{n;s/^version = "\(.*\)"$$/\1/p;q;}' uv.lock)
+SYNC = $(BIN)/uv sync --locked --extra dev $(addprefix --extra ,$(EXTRAS))
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+export UV_PYTHON_DOWNLOADS := never
+# .pyc files at install, as pip writes them: without them every stage compiles TensorFlow's
+# modules again when it imports it (PYTHONDONTWRITEBYTECODE machines): 17 s instead of 7 s
+export UV_COMPILE_BYTECODE := 1
+# the interpreter PYTHON names, never another one uv might find
+export UV_PYTHON := $(PYTHON)
 
-venv: $(STAMP)
+$(BIN)/uv:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check 'uv==$(UV_VERSION)'
+
+venv: | $(BIN)/uv
+	@$(PYTHON) -m commands.lock_check
+	@$(SYNC) --quiet
+	@echo "$(EXTRAS)" > $(EXTRAS_FILE)
+
+# Is the venv exactly what uv.lock pins (no package missing, other or extra)? .ci/run asks.
+env-check: venv
+	@$(SYNC) --check --offline --quiet \
+	  || { echo "env-check: $(VENV) differs from uv.lock; run: make venv" >&2; exit 1; }
+	@echo "env-check: $(VENV) holds exactly what uv.lock pins$(if $(EXTRAS), (extras: $(EXTRAS)))"
+
+# After editing pyproject.toml's dependencies: refresh uv.lock (every other pin is kept).
+# `make upgrade`: every package to its newest release, then install it (the upgrade path:
+# docs/ci.md, "Upgrading the environment").
+lock: | $(BIN)/uv
+	$(BIN)/uv lock
+
+upgrade: | $(BIN)/uv
+	$(BIN)/uv lock --upgrade
+	$(SYNC)
 
 # The real data without a network: Debian's package, when apt can install it. Otherwise the
 # download stage falls back to the official URLs (params.yaml: download.sources).
@@ -26,19 +60,19 @@ data:
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q dataset-fashion-mnist; \
 	else sudo -n apt-get install -y -q dataset-fashion-mnist || echo "data: could not install dataset-fashion-mnist; the download stage will use the URLs"; fi
 
-run: $(STAMP) data
+run: venv data
 	$(BIN)/dvc repro
 
 # Share and reuse results through the DVC remote (default: the directory in .dvc/config, or the
 # one .dvc/config.local names): data, models, every output of dvc.lock, and the run-cache.
-push: $(STAMP)
+push: venv
 	$(BIN)/dvc push --run-cache
 
-pull: $(STAMP)
+pull: venv
 	$(BIN)/dvc pull --run-cache
 	$(BIN)/dvc status
 
-lint: $(STAMP)
+lint: venv
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
 
@@ -51,7 +85,7 @@ TEST_WORKERS ?= auto
 test: lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
-test-fast: $(STAMP)
+test-fast: venv
 	$(BIN)/python -m pytest -m "not slow"
 
 clean:

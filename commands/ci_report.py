@@ -34,6 +34,7 @@ from fmnist.cli import run_stage
 from fmnist.errors import PipelineError
 from fmnist.evaluation.ci_report import (
     CiReport,
+    environment_changes,
     figure_name,
     metrics_changes,
     params_changes,
@@ -47,6 +48,7 @@ from fmnist.revisions import resolve_revision
 log = logging.getLogger(__name__)
 DEFAULT_OUT = Path("build/ci-report")
 PER_CLASS = "metrics/per_class.csv"
+ENVIRONMENT = "metrics/environment.json"
 
 
 def dvc_json(*args: str) -> Any:
@@ -59,17 +61,29 @@ def dvc_json(*args: str) -> Any:
     return json.loads(result.stdout or "{}")
 
 
-def per_class_at(rev: str | None) -> pd.DataFrame | None:
-    """``metrics/per_class.csv`` at ``rev`` (None: the workspace), or None when it is not there."""
+def text_at(path: str, rev: str | None) -> str | None:
+    """A git-tracked file's text at ``rev`` (None: the workspace), or None when it is not there."""
     if rev is None:
-        return pd.read_csv(PER_CLASS) if Path(PER_CLASS).exists() else None
+        return Path(path).read_text() if Path(path).exists() else None
     import dvc.api
 
     try:
-        return pd.read_csv(io.StringIO(dvc.api.read(PER_CLASS, rev=rev)))
+        return dvc.api.read(path, rev=rev)
     except Exception as exc:  # missing at that revision: the report says so
-        log.warning("%s at %s: %s", PER_CLASS, rev, exc)
+        log.warning("%s at %s: %s", path, rev, exc)
         return None
+
+
+def per_class_at(rev: str | None) -> pd.DataFrame | None:
+    """``metrics/per_class.csv`` at ``rev`` (None: the workspace), or None when it is not there."""
+    text = text_at(PER_CLASS, rev)
+    return None if text is None else pd.read_csv(io.StringIO(text))
+
+
+def environment_at(rev: str | None) -> dict[str, Any] | None:
+    """``metrics/environment.json`` at ``rev`` (None: the workspace), or None when not there."""
+    text = text_at(ENVIRONMENT, rev)
+    return None if text is None else json.loads(text)
 
 
 def render_plots(baseline: str, out: Path) -> tuple[list[tuple[str, str]], list[str]]:
@@ -106,6 +120,11 @@ def build_report(baseline: str, params_path: str, out: Path) -> CiReport:
     figures, notes = render_plots(baseline, out)
     if old_per_class is None:
         notes.append(f"{PER_CLASS} is not in {baseline}: no baseline recall")
+    old_environment, new_environment = environment_at(baseline), environment_at(None)
+    if old_environment is None:
+        notes.append(f"{ENVIRONMENT} is not in {baseline}: no package versions to compare")
+    if new_environment is None:
+        raise PipelineError(f"{ENVIRONMENT}: not in the workspace (run `dvc repro` first)")
     return CiReport(
         baseline=baseline,
         baseline_sha=sha,
@@ -114,6 +133,7 @@ def build_report(baseline: str, params_path: str, out: Path) -> CiReport:
         params=params_changes(dvc_json("params", "diff", baseline)),
         metrics=metrics_changes(dvc_json("metrics", "diff", baseline)),
         recall=recall_changes(old_per_class, new_per_class),
+        environment=environment_changes(old_environment, new_environment),
         figures=figures,
         notes=notes,
     )

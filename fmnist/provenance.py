@@ -1,4 +1,5 @@
-"""What made a model: its params sections, its run summary, and the library versions."""
+"""What made a model: its params sections, its run summary, the library versions and the
+environment (the lock it was installed from, every package's version)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from fmnist.environment import environment_record
 from fmnist.files import write_json
 
 RECORDED_LIBRARIES = ("numpy", "scikit-learn", "tensorflow", "keras", "dvc", "dvclive")
@@ -17,7 +19,8 @@ RECORDED_LIBRARIES = ("numpy", "scikit-learn", "tensorflow", "keras", "dvc", "dv
 def write_model_meta(
     path: str | Path, model_path: str | Path, sections: Mapping[str, Any], summary: dict[str, Any]
 ) -> None:
-    """Record beside a model what made it: its params sections, run summary, library versions."""
+    """Record beside a model what made it: its params sections, run summary, library versions,
+    and the environment (:func:`fmnist.environment.environment_record`)."""
     write_json(
         path,
         {
@@ -25,6 +28,7 @@ def write_model_meta(
             "params": {name: dataclasses.asdict(section) for name, section in sections.items()},
             "summary": summary,
             "versions": library_versions(),
+            "environment": environment_record(),
         },
     )
 

@@ -5,6 +5,8 @@ is what lets DVC restore them from its run-cache instead of running them again (
 run-cache for any stage with an uncached output). Their small summaries are copied here into
 files that git tracks, so any revision's metrics and curves can be read from git history alone,
 with no DVC remote: `dvc metrics diff`, `dvc plots diff` and the gate work on a fresh clone.
+``environment.json`` records the environment each model was made in (the lock's digest and
+every package's version), which the CI report compares with the baseline's.
 dvclive counts steps from 0; the copied curves get an ``epoch`` column counted from 1, the x
 axis of the Vega plots as of plots/curves.png. This stage costs about a second, so re-running
 it instead of restoring it costs nothing.
@@ -36,6 +38,7 @@ def with_epochs(curve: pd.DataFrame) -> pd.DataFrame:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cnn-live", required=True, help="the CNN's dvclive directory")
+    parser.add_argument("--cnn-meta", required=True, help="the CNN's model record (JSON)")
     parser.add_argument("--svm-meta", required=True, help="the SVM's model record (JSON)")
     parser.add_argument("--results", required=True, help="the evaluate stage's directory")
     parser.add_argument("--out", required=True, help="git-tracked directory to publish into")
@@ -51,7 +54,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     for source in copies:
         require_file(source, "train_cnn" if source.is_relative_to(live) else "evaluate")
     curves = require_file(live / "plots" / "metrics", "train_cnn")
-    svm_summary = read_json(args.svm_meta, "train_svm")["summary"]
+    svm_meta = read_json(args.svm_meta, "train_svm")
+    # the environment each model was made in (restored from the run-cache, it may be another's)
+    environments = {
+        "cnn": read_json(args.cnn_meta, "train_cnn").get("environment"),
+        "svm": svm_meta.get("environment"),
+    }
 
     for source, target in copies.items():
         with atomic_path(target) as tmp:
@@ -61,8 +69,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             target = tmp / source.relative_to(curves)
             target.parent.mkdir(parents=True, exist_ok=True)
             with_epochs(pd.read_csv(source, sep="\t")).to_csv(target, sep="\t", index=False)
-    write_json(out / "svm_train.json", svm_summary)
-    log.info("published %d files and the CNN curves into %s", len(copies) + 1, out)
+    write_json(out / "svm_train.json", svm_meta["summary"])
+    write_json(out / "environment.json", environments)
+    log.info("published %d files and the CNN curves into %s", len(copies) + 2, out)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import pytest
 from commands.gate import gate_table
 from fmnist.evaluation.ci_report import (
     CiReport,
+    environment_changes,
     figure_name,
     metrics_changes,
     params_changes,
@@ -70,6 +71,9 @@ def test_markdown_has_the_verdict_every_table_and_the_figures(now, verdict):
         params=params_changes(PARAMS_DIFF),
         metrics=metrics_changes(METRICS_DIFF),
         recall=recall_changes(None, per_class([0.9, 0.9, 0.9, 0.9])),
+        environment=environment_changes(
+            {"cnn": {"packages": {"keras": "3.15.1"}}}, {"cnn": {"packages": {"keras": "3.16.0"}}}
+        ),
         figures=[("CNN confusion matrix (test) — workspace, main", "cnn_confusion.png")],
         notes=["a note"],
     )
@@ -80,6 +84,7 @@ def test_markdown_has_the_verdict_every_table_and_the_figures(now, verdict):
     assert "| metrics/svm.json | fit_seconds |" in text
     assert "![CNN confusion matrix (test) — workspace, main](build/cnn_confusion.png)" in text
     assert "- a note" in text
+    assert "| cnn     | keras     | 3.15.1     | 3.16.0 |" in text
     tables = json.loads(json.dumps(report.tables()))  # JSON-ready
     assert tables["recall"][0] == {
         "model": "cnn",
@@ -88,6 +93,9 @@ def test_markdown_has_the_verdict_every_table_and_the_figures(now, verdict):
         "now": 0.9,
         "change": None,
     }
+    assert tables["environment"] == [
+        {"model": "cnn", "package": "keras", "baseline": "3.15.1", "now": "3.16.0"}
+    ]
     assert tables["gate_failed"] == (now < 0.85)
     assert tables["metrics"][0]["baseline"] == 0.9236643852717312  # every digit DVC gave
     assert tables["params"] == [

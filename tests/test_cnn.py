@@ -165,6 +165,9 @@ def test_stage_writes_model_meta_and_dvclive_curves(tmp_path, params_file):
     recorded = json.loads(meta.read_text())
     assert recorded["params"]["cnn"]["epochs"] == 2 and recorded["params"]["cnn"]["seed"] == 42
     assert recorded["versions"]["tensorflow"] and model.stat().st_size > 100_000
+    # the environment: the lock's identity and every package (the CI report compares them)
+    assert recorded["environment"]["lock"].startswith("sha256:")
+    assert recorded["environment"]["packages"]["tensorflow"] == recorded["versions"]["tensorflow"]
     assert not list(tmp_path.glob(".*.tmp*"))
 
 

@@ -5,6 +5,9 @@ import pytest
 from fmnist.cli import run_stage
 from stages import publish
 
+CNN_ENVIRONMENT = {"lock": "sha256:ab", "python": "3.11.7", "packages": {"keras": "3.15.1"}}
+SVM_ENVIRONMENT = {"lock": "sha256:cd", "python": "3.11.7", "packages": {"numpy": "2.4.6"}}
+
 
 def write_inputs(tmp_path):
     live, results = tmp_path / "dvclive" / "cnn", tmp_path / "results"
@@ -18,8 +21,17 @@ def write_inputs(tmp_path):
     (results / "compare.json").write_text('{"accuracy_difference": 0.1}')
     (results / "per_class.csv").write_text("model,class,recall\ncnn,Shirt,0.7\n")
     meta = tmp_path / "svm.json"
-    meta.write_text(json.dumps({"model": "svm.joblib", "summary": {"fit_seconds": 3.5}}))
-    return ["--cnn-live", str(live), "--svm-meta", str(meta), "--results", str(results)]
+    meta.write_text(
+        json.dumps(
+            {"model": "svm.joblib", "summary": {"fit_seconds": 3.5}, "environment": SVM_ENVIRONMENT}
+        )
+    )
+    cnn_meta = tmp_path / "cnn.json"
+    cnn_meta.write_text(json.dumps({"model": "cnn.keras", "environment": CNN_ENVIRONMENT}))
+    return [
+        *("--cnn-live", str(live), "--cnn-meta", str(cnn_meta), "--svm-meta", str(meta)),
+        *("--results", str(results)),
+    ]
 
 
 def test_publish_copies_summaries_and_curves_into_the_tracked_directory(tmp_path):
@@ -31,6 +43,11 @@ def test_publish_copies_summaries_and_curves_into_the_tracked_directory(tmp_path
         assert (out / name).read_bytes() == (results / name).read_bytes()
     assert (out / "cnn_train.json").read_bytes() == (live / "metrics.json").read_bytes()
     assert json.loads((out / "svm_train.json").read_text()) == {"fit_seconds": 3.5}
+    # each model's environment as its own record says (from the run-cache: maybe another's)
+    assert json.loads((out / "environment.json").read_text()) == {
+        "cnn": CNN_ENVIRONMENT,
+        "svm": SVM_ENVIRONMENT,
+    }
     for split in ("train", "eval"):
         copied = out / "cnn_curves" / split / "loss.tsv"
         assert copied.read_text() == f"epoch\tstep\tloss\n1\t0\t0.{split!r}\n"  # epoch from 1
@@ -39,7 +56,11 @@ def test_publish_copies_summaries_and_curves_into_the_tracked_directory(tmp_path
 
 @pytest.mark.parametrize(
     ("missing", "stage"),
-    [("results/compare.json", "evaluate"), ("dvclive/cnn/metrics.json", "train_cnn")],
+    [
+        ("results/compare.json", "evaluate"),
+        ("dvclive/cnn/metrics.json", "train_cnn"),
+        ("cnn.json", "train_cnn"),
+    ],
 )
 def test_a_missing_input_is_one_error_and_publishes_nothing(tmp_path, capsys, missing, stage):
     args = write_inputs(tmp_path)

@@ -1,8 +1,8 @@
 """The CI report's tables and Markdown, from what DVC and the gate say (no I/O here).
 
 ``commands/ci_report.py`` gathers the inputs (the gate's table, ``dvc params diff --json``,
-``dvc metrics diff --json``, the per-class tables of both revisions, the rendered plots) and
-writes the result.
+``dvc metrics diff --json``, the per-class tables of both revisions, the environments of both
+runs (``metrics/environment.json``), the rendered plots) and writes the result.
 """
 
 from __future__ import annotations
@@ -14,9 +14,13 @@ from typing import Any
 
 import pandas as pd
 
+from fmnist.environment import package_changes
+
 PARAM_COLUMNS = ["file", "param", "baseline", "now"]
 METRIC_COLUMNS = ["file", "metric", "baseline", "now", "change"]
 RECALL_COLUMNS = ["model", "class", "baseline", "now", "change"]
+ENVIRONMENT_COLUMNS = ["model", "package", "baseline", "now"]
+LOCK_ROW = "uv.lock (sha256)"
 
 
 def params_changes(diff: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> pd.DataFrame:
@@ -57,6 +61,34 @@ def recall_changes(baseline: pd.DataFrame | None, now: pd.DataFrame) -> pd.DataF
     return table[RECALL_COLUMNS]
 
 
+def environment_changes(baseline: Mapping[str, Any] | None, now: Mapping[str, Any]) -> pd.DataFrame:
+    """What differs between the environments each model was made in at the baseline and now
+    (``metrics/environment.json``): the lock's digest, Python, then every package whose version
+    differs, one row each. Where the baseline recorded no environment for a model, only the lock,
+    Python and platform rows are shown (not every package as new)."""
+    rows = []
+    for model, current in now.items():
+        old = (baseline or {}).get(model) or {}
+        current = current or {}
+
+        def short(digest: str | None) -> str | None:
+            return digest.removeprefix("sha256:")[:12] if digest else digest
+
+        pairs = [
+            (LOCK_ROW, short(old.get("lock")), short(current.get("lock"))),
+            ("python", old.get("python"), current.get("python")),
+            ("platform", old.get("platform"), current.get("platform")),
+        ]
+        if old:
+            pairs += package_changes(old.get("packages", {}), current.get("packages", {}))
+        rows += [
+            {"model": model, "package": name, "baseline": before, "now": after}
+            for name, before, after in pairs
+            if before != after
+        ]
+    return pd.DataFrame(rows, columns=ENVIRONMENT_COLUMNS)
+
+
 def figure_name(title: str) -> str:
     """A file name for a plot title: 'CNN loss per epoch (train vs validation)' ->
     'cnn_loss_per_epoch_train_vs_validation.png'."""
@@ -74,6 +106,7 @@ class CiReport:
     params: pd.DataFrame  # params_changes
     metrics: pd.DataFrame  # metrics_changes
     recall: pd.DataFrame  # recall_changes
+    environment: pd.DataFrame  # environment_changes
     figures: Sequence[tuple[str, str]]  # (title, file name beside the report)
     notes: Sequence[str] = ()  # what could not be shown, and why
 
@@ -98,7 +131,8 @@ class CiReport:
             "current": self.current,
             "gate_failed": self.gate_failed,
             **{
-                name: records(getattr(self, name)) for name in ("gate", "params", "metrics", "recall")
+                name: records(getattr(self, name))
+                for name in ("gate", "params", "metrics", "recall", "environment")
             },
             "figures": [{"title": title, "file": name} for title, name in self.figures],
             "notes": list(self.notes),
@@ -126,6 +160,12 @@ class CiReport:
             "## Per-class recall (`metrics/per_class.csv`)",
             "",
             _table(self.recall),
+            "",
+            "## Environment (`metrics/environment.json`: lock, Python, package versions)",
+            "",
+            _table(self.environment)
+            if len(self.environment)
+            else "The same lock, Python and package versions as the baseline.",
             "",
             "## Curves and confusion matrices (baseline and current)",
             "",
