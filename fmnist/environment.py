@@ -100,13 +100,14 @@ def declared(pyproject: Mapping[str, Any]) -> dict[tuple[str, str], str]:
 
 def locked(lock: Mapping[str, Any], project: str) -> dict[tuple[str, str], str] | None:
     """What uv.lock recorded of ``project``'s own requirements when it was resolved, in the form
-    of :func:`declared`; None when the lock has no such project."""
+    of :func:`declared`; None when the lock has no such project. Environment markers (``;
+    sys_platform == 'linux'``) are not compared: uv rewrites them, joined with the extra's."""
     root = next((p for p in lock.get("package", []) if p.get("name") == normalize(project)), None)
     if root is None:
         return None
     result = {}
     for entry in root.get("metadata", {}).get("requires-dist", []):
-        extra = re.fullmatch(r"extra == '([^']+)'", entry.get("marker", ""))
+        extra = re.search(r"extra == '([^']+)'", entry.get("marker", ""))
         name, requirement = _canonical(
             entry["name"], entry.get("extras", []), entry.get("specifier", "")
         )
