@@ -65,12 +65,13 @@ run: venv data
 
 # Share and reuse results through the DVC remote (default: the directory in .dvc/config, or the
 # one .dvc/config.local names): data, models, every output of dvc.lock, and the run-cache.
+# An SSH remote's host key is checked first (DVC's SSH client checks none); a failure ends with
+# one line naming the remote and the fix (commands/remote.py).
 push: venv
-	$(BIN)/dvc push --run-cache
+	$(BIN)/python -m commands.remote push
 
 pull: venv
-	$(BIN)/dvc pull --run-cache
-	$(BIN)/dvc status
+	$(BIN)/python -m commands.remote pull
 
 lint: venv
 	$(BIN)/ruff check $(CODE)

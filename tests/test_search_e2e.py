@@ -1,8 +1,12 @@
 """End-to-end: `fmnist search` with two workers in two clones sharing a real PostgreSQL study,
-a bare git origin and a directory DVC remote; one worker killed in the middle of a trial."""
+a bare git origin and a real S3 object store (SeaweedFS) as the DVC remote; one worker killed in
+the middle of a trial. Every clone has its own HOME, so nothing travels through the committed
+default remote (a directory under HOME): each trial's outputs reach S3, and a third clone uses a
+trial's model from there."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -14,7 +18,8 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from tests.helpers import DvcProject, require_real_data, small_run
+from tests.helpers import ROOT, DvcProject, require_real_data, small_run
+from tests.servers import S3Server
 
 pytestmark = pytest.mark.slow
 
@@ -67,15 +72,31 @@ def experiment_names(project: DvcProject) -> set[str]:
     return set(project.dvc("exp", "list", "--name-only").stdout.split())
 
 
+@pytest.fixture
+def s3():
+    server = S3Server()
+    try:
+        yield server.start()
+    finally:
+        server.close()
+
+
+def on_s3(project: DvcProject, s3: S3Server, home: Path) -> DvcProject:
+    """The clone's own HOME, and the S3 remote as its default (credentials in config.local)."""
+    home.mkdir()
+    project.env["HOME"] = str(home)
+    s3.remote().configure(project.dvc)
+    return project
+
+
 def test_two_workers_share_a_postgres_study_and_a_killed_trial_is_retried(
-    dvc_project, tmp_path, postgres, request
+    dvc_project, tmp_path, postgres, s3, request
 ):
     require_real_data()
-    storage, origin = tmp_path / "storage", tmp_path / "origin.git"
-    a = dvc_project("a")
+    origin = tmp_path / "origin.git"
+    a = on_s3(dvc_project("a"), s3, tmp_path / "home-a")
     a.set_params(**small_run(train_limit=500, epochs=1))
     a.set_params(search={"spaces": {"tiny": SPACE}})
-    a.dvc("remote", "modify", "local", "url", str(storage))
     a.dvc("repro")
     a.commit("baseline")
     a.run("git", "init", "-q", "--bare", "-b", "main", str(origin))
@@ -84,7 +105,7 @@ def test_two_workers_share_a_postgres_study_and_a_killed_trial_is_retried(
     a.dvc("push", "--run-cache")
     b = DvcProject(tmp_path / "b")
     a.run("git", "clone", "-q", str(origin), str(b.path))
-    b.dvc("pull")
+    on_s3(b, s3, tmp_path / "home-b").dvc("pull")
 
     start = time.perf_counter()
     first = worker(a, postgres.url, "--study", "s")
@@ -135,14 +156,38 @@ def test_two_workers_share_a_postgres_study_and_a_killed_trial_is_retried(
     best = study.best_trial
     assert f"apply it with `dvc exp apply {best.user_attrs['experiment']}`" in out
 
-    # a third clone sees every trial after `dvc exp pull`, with the metric the study has
+    # a third clone sees every trial after `dvc exp pull`, with the metric the study has, and
+    # every trial's model is on S3
     c = DvcProject(tmp_path / "c")
     a.run("git", "clone", "-q", str(origin), str(c.path))
+    on_s3(c, s3, tmp_path / "home-c")
     c.dvc("exp", "pull", "--all-commits", "origin")
     shown = c.experiments()
     for trial in complete:
         metrics = shown[trial.user_attrs["experiment"]]["metrics"]["metrics/cnn_train.json"]
         assert metrics["data"]["best_val_accuracy"] == pytest.approx(trial.value)
+        assert s3.has(_model_md5(c, trial.user_attrs["experiment"]))
+    # ... and classifies with one trial's model, read from there (C never ran a trial)
+    predicted = c.run(
+        FMNIST, "predict", "--rev", best.user_attrs["experiment"], str(ROOT / "docs" / "examples")
+    )
+    assert predicted.stdout.count("\n") == 3  # the header and the two example pictures
+
+
+def _model_md5(project: DvcProject, experiment: str) -> str:
+    """The MD5 of models/cnn.keras in an experiment's dvc.lock (the name of its DVC object)."""
+    import yaml
+
+    sha = next(
+        rev["rev"]
+        for baseline in json.loads(project.dvc("exp", "show", "--json").stdout)
+        for exp in baseline.get("experiments") or []
+        for rev in exp["revs"]
+        if rev["name"] == experiment
+    )
+    lock = yaml.safe_load(project.run("git", "show", f"{sha}:dvc.lock").stdout)
+    outs = lock["stages"]["train_cnn"]["outs"]
+    return next(out["md5"] for out in outs if out["path"] == "models/cnn.keras")
 
 
 def _kill(process: subprocess.Popen) -> None:

@@ -1,0 +1,138 @@
+"""``make push`` / ``make pull``: share results through the DVC remote, with one line that names
+the remote and the fix when something is wrong.
+
+    python -m commands.remote push|pull [-r REMOTE]
+
+Before it moves anything it checks an SSH remote's host key with OpenSSH's own tools, because
+DVC's SSH client does not (sshfs connects with asyncssh's ``known_hosts=None``: whatever server
+answers at that address is trusted). The key the server offers (``ssh-keyscan``) must be the
+one ``~/.ssh/known_hosts`` pins for it (``ssh-keygen -F``); an unknown or changed key, or a
+server that does not answer, stops here with nothing pushed or pulled. Then it runs
+``dvc push --run-cache`` (or ``dvc pull --run-cache`` and ``dvc status``); when DVC fails, its
+own message is followed by one ``error:`` line naming the remote and what to check (exit 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from fmnist.cli import run_stage
+from fmnist.errors import PipelineError
+
+DOCS = "docs/experiments.md#share-across-machines"
+FIXES = {
+    "s3": "check the keys and endpointurl in .dvc/config.local "
+    "(`dvc remote modify --local {name} access_key_id ...`) or your AWS profile",
+    "ssh": "check the keyfile and user in .dvc/config.local "
+    "(`dvc remote modify --local {name} keyfile ~/.ssh/id_ed25519`) and that the host is up",
+    "": "check that its url exists and is writable",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class RemoteInfo:
+    name: str
+    url: str
+
+    @property
+    def scheme(self) -> str:
+        scheme = urlsplit(self.url).scheme
+        return scheme if scheme in FIXES else ""
+
+    def describe(self) -> str:
+        return f"remote '{self.name}' ({self.url})"
+
+    def fix(self) -> str:
+        return FIXES[self.scheme].format(name=self.name)
+
+
+def default_remote(name: str | None = None) -> RemoteInfo:
+    """The remote DVC would use: ``name``, or the default of the merged config levels."""
+    from dvc.config import Config
+
+    config = Config.from_cwd()
+    name = name or config["core"].get("remote")
+    if not name:
+        raise PipelineError("no default DVC remote: `dvc remote add -d --local NAME URL` (README)")
+    if name not in config["remote"]:
+        raise PipelineError(f"remote '{name}' is not configured (`dvc remote list`)")
+    return RemoteInfo(name, config["remote"][name]["url"])
+
+
+def host_key_problem(
+    remote: RemoteInfo, offered: Sequence[str], known: Sequence[str], known_hosts: Path
+) -> str | None:
+    """Why the SSH host's key cannot be trusted, or None when ``known_hosts`` pins a key the
+    server offers. ``offered``: ``ssh-keyscan``'s lines; ``known``: ``ssh-keygen -F``'s."""
+    url = urlsplit(remote.url)
+    target = f"[{url.hostname}]:{url.port}" if url.port and url.port != 22 else url.hostname
+    if not offered:
+        return f"{remote.describe()}: {target} does not answer on SSH; is the server up?"
+    scan = f"ssh-keyscan -p {url.port or 22} {url.hostname}"
+    if not known:
+        return (
+            f"{remote.describe()}: {target} is not in {known_hosts}, and DVC's SSH client checks "
+            f"no host key; compare `{scan} | ssh-keygen -lf -` with the fingerprint the "
+            f"server's admin gives you, then `{scan} >> {known_hosts}`"
+        )
+    if not _keys(offered) & _keys(known):
+        return (
+            f"{remote.describe()}: the host key {target} offers is not the one {known_hosts} "
+            "pins: another server, or a changed key; refusing (ask the server's admin)"
+        )
+    return None
+
+
+def _keys(lines: Sequence[str]) -> set[tuple[str, ...]]:
+    """(type, base64) of each key line of ssh-keyscan or known_hosts, comments skipped."""
+    return {tuple(line.split()[1:3]) for line in lines if line.strip() and line[0] != "#"}
+
+
+def check_host_key(remote: RemoteInfo, known_hosts: Path) -> None:
+    url = urlsplit(remote.url)
+    target = f"[{url.hostname}]:{url.port}" if url.port and url.port != 22 else url.hostname
+    offered = subprocess.run(
+        ["ssh-keyscan", "-T", "5", "-p", str(url.port or 22), url.hostname],
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
+    known = []
+    if known_hosts.exists():
+        known = subprocess.run(
+            ["ssh-keygen", "-F", target, "-f", str(known_hosts)], capture_output=True, text=True
+        ).stdout.splitlines()
+    problem = host_key_problem(remote, offered, known, known_hosts)
+    if problem:
+        raise PipelineError(problem)
+
+
+def dvc(*args: str) -> bool:
+    """Run a dvc command, its output and errors shown as they come; True when it succeeded."""
+    return subprocess.run([sys.executable, "-m", "dvc", *args]).returncode == 0
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=("push", "pull"))
+    parser.add_argument("-r", "--remote", help="a remote other than the default")
+    args = parser.parse_args(argv)
+    remote = default_remote(args.remote)
+    if remote.scheme == "ssh":
+        check_host_key(remote, Path("~/.ssh/known_hosts").expanduser())
+    if not dvc(args.action, "--run-cache", "-r", remote.name):
+        raise PipelineError(
+            f"{remote.describe()}: dvc {args.action} failed (DVC's message above); "
+            f"{remote.fix()} ({DOCS})"
+        )
+    if args.action == "pull":
+        dvc("status")
+
+
+if __name__ == "__main__":
+    raise SystemExit(run_stage(main, None))

@@ -1,0 +1,65 @@
+"""`make push` / `make pull`: the SSH host-key decision and the line that names the remote."""
+
+from pathlib import Path
+
+import pytest
+
+from commands.remote import DOCS, RemoteInfo, default_remote, host_key_problem
+from fmnist.errors import PipelineError
+
+SSH = RemoteInfo("shared", "ssh://me@127.0.0.1:2222/srv/dvc")
+KNOWN = Path("/home/me/.ssh/known_hosts")
+KEY = "[127.0.0.1]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGood"
+OTHER = "[127.0.0.1]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOther"
+
+
+def test_the_pinned_key_offered_is_trusted():
+    offered = ["# 127.0.0.1:2222 SSH-2.0-OpenSSH_9.2", KEY, OTHER.replace("ed25519", "rsa")]
+    assert host_key_problem(SSH, offered, ["# Host [127.0.0.1]:2222 found", KEY], KNOWN) is None
+
+
+def test_an_unknown_host_says_how_to_check_and_pin_it():
+    problem = host_key_problem(SSH, [KEY], [], KNOWN)
+    assert problem == (
+        "remote 'shared' (ssh://me@127.0.0.1:2222/srv/dvc): [127.0.0.1]:2222 is not in "
+        "/home/me/.ssh/known_hosts, and DVC's SSH client checks no host key; compare "
+        "`ssh-keyscan -p 2222 127.0.0.1 | ssh-keygen -lf -` with the fingerprint the server's "
+        "admin gives you, then `ssh-keyscan -p 2222 127.0.0.1 >> /home/me/.ssh/known_hosts`"
+    )
+
+
+def test_a_changed_key_is_refused():
+    problem = host_key_problem(SSH, [OTHER], [KEY], KNOWN)
+    assert "the host key [127.0.0.1]:2222 offers is not the one" in problem
+    assert problem.endswith("refusing (ask the server's admin)")
+
+
+def test_a_silent_host_is_said_before_dvc_tries():
+    default_port = RemoteInfo("s", "ssh://storage.example.org/srv")
+    assert host_key_problem(default_port, [], [KEY], KNOWN) == (
+        "remote 's' (ssh://storage.example.org/srv): storage.example.org does not answer on "
+        "SSH; is the server up?"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "fix"),
+    [
+        ("s3://bucket/dvc", "check the keys and endpointurl in .dvc/config.local"),
+        ("ssh://host/srv", "check the keyfile and user in .dvc/config.local"),
+        ("/mnt/shared/dvc", "check that its url exists and is writable"),
+    ],
+)
+def test_each_kind_of_remote_has_its_fix(url, fix):
+    assert RemoteInfo("r", url).fix().startswith(fix)
+    assert DOCS == "docs/experiments.md#share-across-machines"
+
+
+def test_an_unconfigured_remote_is_one_line(tmp_path, monkeypatch):
+    (tmp_path / ".dvc").mkdir()
+    (tmp_path / ".dvc" / "config").write_text("[core]\n    remote = nosuch\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(
+        PipelineError, match=r"^remote 'nosuch' is not configured \(`dvc remote list`\)$"
+    ):
+        default_remote()

@@ -1,0 +1,245 @@
+"""End-to-end: results shared through a real S3 object store (SeaweedFS) and a real SSH server
+(OpenSSH), with faults: a wrong credential, a server stopped in the middle of a push, an
+unreachable host, an SSH host key that is unknown or changed; and no credential in git.
+
+Clone A runs a small pipeline and an experiment and pushes them; clone B, in another directory
+with its own DVC cache and its own HOME (so nothing arrives through the committed default
+remote, a directory under HOME), gets everything from the server without training.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.helpers import ROOT, TARGET, DvcProject, require_real_data, small_run
+from tests.servers import Remote, S3Server, SshServer, new_key
+
+pytestmark = pytest.mark.slow
+
+SMALL = small_run(train_limit=1000, epochs=1)
+OUTPUTS = ("data/split/train.npz", "models/cnn.keras", "models/svm.joblib", "results/cnn.json")
+TRACKED = ("metrics/cnn.json", "metrics/svm.json", "dvc.lock")
+FMNIST = Path(sys.executable).parent / "fmnist"
+
+
+@pytest.fixture(params=["s3", "ssh"])
+def server(request):
+    server = S3Server() if request.param == "s3" else SshServer()
+    try:
+        yield server.start()
+    finally:
+        server.close()
+
+
+def fingerprint(project: DvcProject, paths=OUTPUTS + TRACKED) -> dict[str, str]:
+    return {p: hashlib.md5((project.path / p).read_bytes()).hexdigest() for p in paths}
+
+
+def cloud_status(project: DvcProject) -> dict:
+    return json.loads(project.dvc("status", "--cloud", "--json").stdout)
+
+
+def with_home(project: DvcProject, home: Path, server) -> DvcProject:
+    """The clone's own HOME: the committed default remote (a directory under HOME) and the SSH
+    client's known_hosts are its own; the server's host key is pinned there."""
+    (home / ".ssh").mkdir(parents=True, exist_ok=True)
+    if isinstance(server, SshServer):
+        (home / ".ssh" / "known_hosts").write_text(server.known_hosts())
+    project.env["HOME"] = str(home)
+    return project
+
+
+def clone(origin: Path, path: Path, server, remote: Remote) -> DvcProject:
+    project = DvcProject(path)
+    subprocess.run(["git", "clone", "-q", str(origin), str(path)], check=True)
+    with_home(project, path.parent / f"home-{path.name}", server)
+    remote.configure(project.dvc)
+    return project
+
+
+def make(project: DvcProject, action: str) -> subprocess.CompletedProcess:
+    """What `make push` / `make pull` run."""
+    return project.run(sys.executable, "-m", "commands.remote", action, check=False)
+
+
+def test_share_through_a_real_server_with_faults(server, dvc_project, tmp_path):
+    require_real_data()
+    remote = server.remote()
+    origin = tmp_path / "origin.git"
+    a = with_home(dvc_project("a"), tmp_path / "home-a", server)
+    a.set_params(**SMALL)
+    a.dvc("repro")  # the whole DAG: `make pull` fetches every output of dvc.lock
+    a.commit("baseline")
+    baseline = fingerprint(a)
+    # --temp: in a copy, so the workspace keeps the committed baseline that `make push` sends
+    a.dvc("exp", "run", "--temp", "-n", "one-conv", "-S", "cnn.conv_layers=1", TARGET)
+    assert fingerprint(a) == baseline
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)
+    a.run("git", "remote", "add", "origin", str(origin))
+    a.run("git", "push", "-q", "origin", "main")
+    a.run("gto", "register", "cnn")
+    a.run("git", "push", "-q", "origin", "--tags")
+
+    # a wrong credential: DVC's message, then one line naming the remote and the fix
+    wrong = (
+        server.remote(secret_key=secrets.token_urlsafe(30))
+        if isinstance(server, S3Server)
+        else server.remote(keyfile=new_key(tmp_path / "stranger" / "id_ed25519"))
+    )
+    wrong.configure(a.dvc)
+    refused = make(a, "push")
+    assert refused.returncode == 2, refused.stderr
+    last = refused.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: remote '{remote.name}' ({remote.url}): dvc push failed")
+    assert ".dvc/config.local" in last and "docs/experiments.md#share-across-machines" in last
+    assert server.objects() == 0
+    remote.configure(a.dvc)
+
+    # the server stopped in the middle of a push: the push fails; restarted, the same push
+    # completes the remote
+    pushing = subprocess.Popen(
+        [sys.executable, "-m", "dvc", "push", "--run-cache"],
+        cwd=a.path,
+        env=a.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while server.objects() < 3 and pushing.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    server.stop()
+    _, stopped_err = pushing.communicate(timeout=600)
+    assert pushing.returncode != 0, "the push finished before the server was stopped"
+    cut = [line for line in stopped_err.splitlines() if line.startswith("ERROR")]
+    print(f"{remote.name}, the push cut: {cut}")
+    assert cloud_status_fails_or_differs(a)
+    server.start()
+    start = time.perf_counter()
+    assert make(a, "push").returncode == 0
+    a.dvc("exp", "push", "origin", "one-conv")
+    print(f"{remote.name}: push completed in {time.perf_counter() - start:.1f} s")
+    assert cloud_status(a) == {}
+
+    # clone B: its own HOME and cache; everything from the server, no stage runs
+    b = clone(origin, tmp_path / "b", server, remote)
+    start = time.perf_counter()
+    pulled = make(b, "pull")
+    assert pulled.returncode == 0, pulled.stderr
+    print(f"{remote.name}: clone B pulled in {time.perf_counter() - start:.1f} s")
+    assert fingerprint(b) == baseline  # every file as A made it
+    assert json.loads(b.dvc("status", "--json").stdout) == {}
+    assert "Running stage" not in b.dvc("repro").stdout
+    assert not (tmp_path / "home-b" / ".cache" / "fmnist-dvc").exists()  # not the local remote
+
+    # A's experiment, shown and used in B without training
+    b.dvc("exp", "pull", "origin", "one-conv")
+    shown = b.experiments()["one-conv"]
+    assert shown["params"]["params.yaml"]["data"]["cnn"]["conv_layers"] == 1
+    example = str(ROOT / "docs" / "examples")
+    ours, theirs = (
+        p.run(str(FMNIST), "predict", "--rev", "one-conv", "--model", "both", example) for p in (a, b)
+    )
+    assert len(pd.read_csv(io.StringIO(theirs.stdout))) == 4
+    assert theirs.stdout == ours.stdout  # the experiment's models, fetched from the server
+    # the registry: the registered cnn through this remote
+    b.dvc("artifacts", "get", ".", "cnn", "-o", "fetched/cnn.keras")
+    fetched = hashlib.md5((b.path / "fetched" / "cnn.keras").read_bytes()).hexdigest()
+    assert fetched == baseline["models/cnn.keras"]
+
+    # an unreachable host for a pull: one line naming the remote, the workspace as it was
+    c = clone(origin, tmp_path / "c", server, remote)
+    server.stop()
+    before = workspace(c)
+    failed = make(c, "pull")
+    assert failed.returncode == 2
+    assert f"remote '{remote.name}'" in failed.stderr.strip().splitlines()[-1]
+    assert workspace(c) == before and c.run("git", "status", "--porcelain").stdout == ""
+
+    # no credential in anything git holds: tracked files and the pushed experiment
+    keys = remote.secrets() + wrong.secrets()
+    assert keys
+    for project in (a, b):
+        for name in project.run("git", "ls-files").stdout.split():
+            text = (project.path / name).read_bytes().decode(errors="replace")
+            assert not any(key in text for key in keys), name
+    pushed = subprocess.run(
+        ["git", "--git-dir", str(origin), "grep", "-I", "-e", "access_key", "-e", "keyfile",
+         "--all-match", "refs/exps"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    exps = subprocess.run(
+        ["git", "--git-dir", str(origin), "for-each-ref", "--format=%(refname)", "refs/exps"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert exps and pushed.stdout == ""
+    for ref in exps:
+        tree = subprocess.run(
+            ["git", "--git-dir", str(origin), "archive", ref], capture_output=True, check=True
+        ).stdout.decode(errors="replace")
+        assert not any(key in tree for key in keys), ref
+
+
+def workspace(project: DvcProject) -> list[Path]:
+    """The workspace's files: what git and DVC keep for themselves (.git, .dvc) left out."""
+    return sorted(
+        p.relative_to(project.path)
+        for p in project.path.rglob("*")
+        if not {".git", ".dvc"} & set(p.relative_to(project.path).parts)
+    )
+
+
+def cloud_status_fails_or_differs(project: DvcProject) -> bool:
+    """After a cut push the remote is incomplete: `dvc status --cloud` says so, or cannot ask
+    (the server is down)."""
+    result = project.dvc("status", "--cloud", "--json", check=False)
+    return result.returncode != 0 or json.loads(result.stdout or "{}") != {}
+
+
+def test_an_unknown_or_changed_ssh_host_key_stops_make_push(dvc_project, tmp_path):
+    """DVC's SSH client accepts any host key (sshfs passes known_hosts=None to asyncssh), so
+    `make push` checks the key with OpenSSH's tools first and refuses before anything moves."""
+    server, impostor = SshServer(), SshServer()
+    try:
+        server.start()
+        impostor.start()
+        project = with_home(dvc_project(), tmp_path / "home", server)
+        remote = server.remote()
+        remote.configure(project.dvc)
+        (project.path / "note.txt").write_text("shared")
+        project.dvc("add", "note.txt")
+        known_hosts = tmp_path / "home" / ".ssh" / "known_hosts"
+
+        known_hosts.write_text("")
+        unknown = make(project, "push")
+        assert unknown.returncode == 2
+        assert unknown.stderr.strip().splitlines() == [
+            f"error: remote '{remote.name}' ({remote.url}): [127.0.0.1]:{server.port} is not in "
+            f"{known_hosts}, and DVC's SSH client checks no host key; compare `ssh-keyscan -p "
+            f"{server.port} 127.0.0.1 | ssh-keygen -lf -` with the fingerprint the server's admin "
+            f"gives you, then `ssh-keyscan -p {server.port} 127.0.0.1 >> {known_hosts}`"
+        ]
+        # the impostor's key pinned for this address: the real server's key does not match
+        known_hosts.write_text(impostor.known_hosts().replace(str(impostor.port), str(server.port)))
+        changed = make(project, "push")
+        assert changed.returncode == 2 and "is not the one" in changed.stderr
+        assert server.objects() == 0  # nothing was pushed
+
+        known_hosts.write_text(server.known_hosts())
+        assert make(project, "push").returncode == 0
+        assert server.objects() == 1
+    finally:
+        server.close()
+        impostor.close()
