@@ -11,7 +11,7 @@ export PATH := $(BIN):$(PATH)
 
 # The venv holds exactly what uv.lock pins (every package, with hashes), whenever and wherever it
 # is made: uv, bootstrapped from PyPI at the version the lock itself pins, syncs it (removing
-# anything the lock does not list), on every `make`: about 0.1 s when nothing changed.
+# anything the lock does not list), on every `make`: under a second when nothing changed.
 # `--locked` refuses a lock that no longer matches pyproject.toml; commands/lock_check.py first
 # says which package differs, in one line. `make venv EXTRAS="s3 ssh"` adds the plugins of your
 # DVC remote (pyproject.toml's extras, locked too); later runs keep them ($(VENV)/.extras).

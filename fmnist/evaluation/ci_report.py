@@ -70,12 +70,8 @@ def environment_changes(baseline: Mapping[str, Any] | None, now: Mapping[str, An
     for model, current in now.items():
         old = (baseline or {}).get(model) or {}
         current = current or {}
-
-        def short(digest: str | None) -> str | None:
-            return digest.removeprefix("sha256:")[:12] if digest else digest
-
         pairs = [
-            (LOCK_ROW, short(old.get("lock")), short(current.get("lock"))),
+            (LOCK_ROW, _short_digest(old.get("lock")), _short_digest(current.get("lock"))),
             ("python", old.get("python"), current.get("python")),
             ("platform", old.get("platform"), current.get("platform")),
         ]
@@ -87,6 +83,11 @@ def environment_changes(baseline: Mapping[str, Any] | None, now: Mapping[str, An
             if before != after
         ]
     return pd.DataFrame(rows, columns=ENVIRONMENT_COLUMNS)
+
+
+def _short_digest(digest: str | None) -> str | None:
+    """'sha256:5a372eba1335e989...' -> '5a372eba1335', as a table shows it."""
+    return digest.removeprefix("sha256:")[:12] if digest else digest
 
 
 def figure_name(title: str) -> str:
