@@ -32,8 +32,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import free_port
-
 SERVICE_USER = "fmnist-remote"
 WEED = Path(sys.executable).parent / "weed"
 SSHD = Path("/usr/sbin/sshd")
@@ -85,6 +83,19 @@ def service_user() -> tuple[list[str], str]:
     return ["runuser", "-u", SERVICE_USER, "--"], SERVICE_USER
 
 
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free ports on 127.0.0.1: every socket is held until all are chosen,
+    so the system cannot hand out the same port twice (it did, one by one)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 def new_key(path: Path) -> Path:
     """An ed25519 key pair without a passphrase at ``path`` (and ``path``.pub)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -125,6 +136,7 @@ class Server:
     """A server process in a private directory, owned by the service user."""
 
     def __init__(self, kind: str) -> None:
+        self.kind = kind
         self.as_user, self.user = service_user()
         self.directory = Path(tempfile.mkdtemp(prefix=f"fmnist-{kind}-"))
         os.chmod(self.directory, 0o755)
@@ -172,7 +184,7 @@ class S3Server(Server):
         self.secret_key = secrets.token_urlsafe(30)
         servers = ("s3", "master", "volume", "filer")
         names = [*servers, *(f"{name}.grpc" for name in servers)]
-        self.ports = {name: free_port() for name in names}
+        self.ports = dict(zip(names, free_ports(len(names)), strict=True))
         self.endpoint = f"http://127.0.0.1:{self.ports['s3']}"
         self.data = self.directory / "data"
         self.config = self.directory / "s3.json"
@@ -266,7 +278,7 @@ class SshServer(Server):
                 pytest.fail("sshd missing in CI: .ci/run must install openssh-server")
             pytest.skip("no sshd: apt-get install openssh-server")
         super().__init__("ssh")
-        self.port = free_port()
+        [self.port] = free_ports(1)
         self.storage = self.directory / "storage"
         self.host_key = self.directory / "host_ed25519"
         self.client_key = self.directory / "client" / "id_ed25519"

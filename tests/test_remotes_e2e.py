@@ -2,9 +2,10 @@
 (OpenSSH), with faults: a wrong credential, a server stopped in the middle of a push, an
 unreachable host, an SSH host key that is unknown or changed; and no credential in git.
 
-Clone A runs a small pipeline and an experiment and pushes them; clone B, in another directory
-with its own DVC cache and its own HOME (so nothing arrives through the committed default
-remote, a directory under HOME), gets everything from the server without training.
+Clone A runs a small pipeline and an experiment once and pushes them to each server in turn;
+for each, a clone B in another directory with its own DVC cache and its own HOME (so nothing
+arrives through the committed default remote, a directory under HOME) gets everything from that
+server without training.
 """
 
 from __future__ import annotations
@@ -26,19 +27,23 @@ from tests.servers import Remote, S3Server, SshServer, new_key
 
 pytestmark = pytest.mark.slow
 
-SMALL = small_run(train_limit=1000, epochs=1)
+SMALL = small_run(train_limit=500, epochs=1)
 OUTPUTS = ("data/split/train.npz", "models/cnn.keras", "models/svm.joblib", "results/cnn.json")
 TRACKED = ("metrics/cnn.json", "metrics/svm.json", "dvc.lock")
 FMNIST = Path(sys.executable).parent / "fmnist"
 
 
-@pytest.fixture(params=["s3", "ssh"])
-def server(request):
-    server = S3Server() if request.param == "s3" else SshServer()
+@pytest.fixture
+def servers():
+    """Both servers at once: one small run in clone A is shared through each in turn."""
+    started = []
     try:
-        yield server.start()
+        for kind in (S3Server, SshServer):
+            started.append(kind().start())
+        yield started
     finally:
-        server.close()
+        for server in started:
+            server.close()
 
 
 def fingerprint(project: DvcProject, paths=OUTPUTS + TRACKED) -> dict[str, str]:
@@ -49,18 +54,19 @@ def cloud_status(project: DvcProject) -> dict:
     return json.loads(project.dvc("status", "--cloud", "--json").stdout)
 
 
-def with_home(project: DvcProject, home: Path, server) -> DvcProject:
+def with_home(project: DvcProject, home: Path, *servers) -> DvcProject:
     """The clone's own HOME: the committed default remote (a directory under HOME) and the SSH
-    client's known_hosts are its own; the server's host key is pinned there."""
+    client's known_hosts are its own; the SSH servers' host keys are pinned there."""
     (home / ".ssh").mkdir(parents=True, exist_ok=True)
-    if isinstance(server, SshServer):
-        (home / ".ssh" / "known_hosts").write_text(server.known_hosts())
+    pins = [s.known_hosts() for s in servers if isinstance(s, SshServer)]
+    (home / ".ssh" / "known_hosts").write_text("".join(pins))
     project.env["HOME"] = str(home)
     return project
 
 
 def clone(origin: Path, path: Path, server, remote: Remote) -> DvcProject:
     project = DvcProject(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(["git", "clone", "-q", str(origin), str(path)], check=True)
     with_home(project, path.parent / f"home-{path.name}", server)
     remote.configure(project.dvc)
@@ -72,11 +78,10 @@ def make(project: DvcProject, action: str) -> subprocess.CompletedProcess:
     return project.run(sys.executable, "-m", "commands.remote", action, check=False)
 
 
-def test_share_through_a_real_server_with_faults(server, dvc_project, tmp_path):
+def test_share_through_real_servers_with_faults(servers, dvc_project, tmp_path):
     require_real_data()
-    remote = server.remote()
     origin = tmp_path / "origin.git"
-    a = with_home(dvc_project("a"), tmp_path / "home-a", server)
+    a = with_home(dvc_project("a"), tmp_path / "home-a", *servers)
     a.set_params(**SMALL)
     a.dvc("repro")  # the whole DAG: `make pull` fetches every output of dvc.lock
     a.commit("baseline")
@@ -89,12 +94,44 @@ def test_share_through_a_real_server_with_faults(server, dvc_project, tmp_path):
     a.run("git", "push", "-q", "origin", "main")
     a.run("gto", "register", "cnn")
     a.run("git", "push", "-q", "origin", "--tags")
+    example = str(ROOT / "docs" / "examples")
+    ours = a.run(str(FMNIST), "predict", "--rev", "one-conv", "--model", "both", example).stdout
 
+    keys = []
+    for server in servers:
+        keys += share_and_break(server, a, origin, tmp_path / server.kind, baseline, ours)
+
+    # no credential in anything git holds: tracked files and the pushed experiment
+    assert keys
+    clones = [a, *(DvcProject(tmp_path / s.kind / "b") for s in servers)]
+    for project in clones:
+        for name in project.run("git", "ls-files").stdout.split():
+            text = (project.path / name).read_bytes().decode(errors="replace")
+            assert not any(key in text for key in keys), name
+    exps = subprocess.run(
+        ["git", "--git-dir", str(origin), "for-each-ref", "--format=%(refname)", "refs/exps"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert exps
+    for ref in exps:
+        tree = subprocess.run(
+            ["git", "--git-dir", str(origin), "archive", ref], capture_output=True, check=True
+        ).stdout.decode(errors="replace")
+        assert not any(key in tree for key in keys), ref
+
+
+def share_and_break(
+    server, a: DvcProject, origin: Path, root: Path, baseline: dict[str, str], ours: str
+) -> list[str]:
+    """A's run and experiment through ``server``, with its faults; returns the keys used."""
+    remote = server.remote()
     # a wrong credential: DVC's message, then one line naming the remote and the fix
     wrong = (
         server.remote(secret_key=secrets.token_urlsafe(30))
         if isinstance(server, S3Server)
-        else server.remote(keyfile=new_key(tmp_path / "stranger" / "id_ed25519"))
+        else server.remote(keyfile=new_key(root / "stranger" / "id_ed25519"))
     )
     wrong.configure(a.dvc)
     refused = make(a, "push")
@@ -132,7 +169,7 @@ def test_share_through_a_real_server_with_faults(server, dvc_project, tmp_path):
     assert cloud_status(a) == {}
 
     # clone B: its own HOME and cache; everything from the server, no stage runs
-    b = clone(origin, tmp_path / "b", server, remote)
+    b = clone(origin, root / "b", server, remote)
     start = time.perf_counter()
     pulled = make(b, "pull")
     assert pulled.returncode == 0, pulled.stderr
@@ -140,56 +177,30 @@ def test_share_through_a_real_server_with_faults(server, dvc_project, tmp_path):
     assert fingerprint(b) == baseline  # every file as A made it
     assert json.loads(b.dvc("status", "--json").stdout) == {}
     assert "Running stage" not in b.dvc("repro").stdout
-    assert not (tmp_path / "home-b" / ".cache" / "fmnist-dvc").exists()  # not the local remote
+    assert not (root / "home-b" / ".cache" / "fmnist-dvc").exists()  # not the local remote
 
     # A's experiment, shown and used in B without training
     b.dvc("exp", "pull", "origin", "one-conv")
     shown = b.experiments()["one-conv"]
     assert shown["params"]["params.yaml"]["data"]["cnn"]["conv_layers"] == 1
     example = str(ROOT / "docs" / "examples")
-    ours, theirs = (
-        p.run(str(FMNIST), "predict", "--rev", "one-conv", "--model", "both", example) for p in (a, b)
-    )
+    theirs = b.run(str(FMNIST), "predict", "--rev", "one-conv", "--model", "both", example)
     assert len(pd.read_csv(io.StringIO(theirs.stdout))) == 4
-    assert theirs.stdout == ours.stdout  # the experiment's models, fetched from the server
+    assert theirs.stdout == ours  # the experiment's models, fetched from the server
     # the registry: the registered cnn through this remote
     b.dvc("artifacts", "get", ".", "cnn", "-o", "fetched/cnn.keras")
     fetched = hashlib.md5((b.path / "fetched" / "cnn.keras").read_bytes()).hexdigest()
     assert fetched == baseline["models/cnn.keras"]
 
     # an unreachable host for a pull: one line naming the remote, the workspace as it was
-    c = clone(origin, tmp_path / "c", server, remote)
+    c = clone(origin, root / "c", server, remote)
     server.stop()
     before = workspace(c)
     failed = make(c, "pull")
     assert failed.returncode == 2
     assert f"remote '{remote.name}'" in failed.stderr.strip().splitlines()[-1]
     assert workspace(c) == before and c.run("git", "status", "--porcelain").stdout == ""
-
-    # no credential in anything git holds: tracked files and the pushed experiment
-    keys = remote.secrets() + wrong.secrets()
-    assert keys
-    for project in (a, b):
-        for name in project.run("git", "ls-files").stdout.split():
-            text = (project.path / name).read_bytes().decode(errors="replace")
-            assert not any(key in text for key in keys), name
-    pushed = subprocess.run(
-        ["git", "--git-dir", str(origin), "grep", "-I", "-e", "access_key", "-e", "keyfile",
-         "--all-match", "refs/exps"],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    exps = subprocess.run(
-        ["git", "--git-dir", str(origin), "for-each-ref", "--format=%(refname)", "refs/exps"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    assert exps and pushed.stdout == ""
-    for ref in exps:
-        tree = subprocess.run(
-            ["git", "--git-dir", str(origin), "archive", ref], capture_output=True, check=True
-        ).stdout.decode(errors="replace")
-        assert not any(key in tree for key in keys), ref
+    return remote.secrets() + wrong.secrets()
 
 
 def workspace(project: DvcProject) -> list[Path]:
