@@ -2,7 +2,9 @@
 
 import json
 import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import optuna
 import pytest
@@ -12,7 +14,13 @@ from fmnist.console import main
 from fmnist.errors import ParamsError
 from fmnist.params import parse_params
 from fmnist.search.space import Metric, check_space, grid
-from fmnist.search.study import Objective, exp_run_command, open_storage, run_worker
+from fmnist.search.study import (
+    Objective,
+    exp_run_command,
+    open_storage,
+    run_command,
+    run_worker,
+)
 from tests.helpers import ROOT, raw_params
 
 DIM = {"type": "float", "low": 0.001, "high": 0.01, "log": True, "choices": None}
@@ -202,3 +210,10 @@ def test_a_study_records_its_sampler_and_joining_needs_an_existing_one(tmp_path)
     )
     with pytest.raises(PipelineError, match="study 'g' is to maximize, not minimize"):
         open_study(storage, "g", join=True, direction="minimize", sampler=sampler)
+
+
+def test_the_stages_a_trial_starts_run_with_this_python_even_outside_the_venv(monkeypatch):
+    # a shell whose PATH does not have the venv (`fmnist search` run as .venv/bin/fmnist)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    found = run_command(["sh", "-c", "command -v python"]).stdout.strip()
+    assert found == str(Path(sys.executable).parent / "python")

@@ -129,10 +129,13 @@ def stage_outputs(stage: str) -> list[str]:
 
 
 def run_command(args: list[str]) -> subprocess.CompletedProcess:
-    """``dvc ...`` through this Python's dvc, output captured."""
+    """``dvc ...`` through this Python's dvc, output captured. This Python's directory comes
+    first on PATH, so the stages DVC starts (``python -m stages.X``) run with this interpreter
+    too, also when ``fmnist search`` was started without activating its venv."""
     if args[0] == "dvc":
         args = [sys.executable, "-m", "dvc", *args[1:]]
-    return subprocess.run(args, capture_output=True, text=True)
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    return subprocess.run(args, capture_output=True, text=True, env={**os.environ, "PATH": path})
 
 
 def has_remotes(run: Runner = run_command) -> str | None:
