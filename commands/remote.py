@@ -51,6 +51,13 @@ class RemoteInfo:
     def fix(self) -> str:
         return FIXES[self.scheme].format(name=self.name)
 
+    @property
+    def ssh_host(self) -> tuple[str, int, str]:
+        """An SSH remote's host, port and its name in known_hosts (``[host]:port`` unless 22)."""
+        url = urlsplit(self.url)
+        port = url.port or 22
+        return url.hostname, port, url.hostname if port == 22 else f"[{url.hostname}]:{port}"
+
 
 def default_remote(name: str | None = None) -> RemoteInfo:
     """The remote DVC would use: ``name``, or the default of the merged config levels."""
@@ -70,11 +77,10 @@ def host_key_problem(
 ) -> str | None:
     """Why the SSH host's key cannot be trusted, or None when ``known_hosts`` pins a key the
     server offers. ``offered``: ``ssh-keyscan``'s lines; ``known``: ``ssh-keygen -F``'s."""
-    url = urlsplit(remote.url)
-    target = f"[{url.hostname}]:{url.port}" if url.port and url.port != 22 else url.hostname
+    host, port, target = remote.ssh_host
     if not offered:
         return f"{remote.describe()}: {target} does not answer on SSH; is the server up?"
-    scan = f"ssh-keyscan -p {url.port or 22} {url.hostname}"
+    scan = f"ssh-keyscan -p {port} {host}"
     if not known:
         return (
             f"{remote.describe()}: {target} is not in {known_hosts}, and DVC's SSH client checks "
@@ -95,10 +101,9 @@ def _keys(lines: Sequence[str]) -> set[tuple[str, ...]]:
 
 
 def check_host_key(remote: RemoteInfo, known_hosts: Path) -> None:
-    url = urlsplit(remote.url)
-    target = f"[{url.hostname}]:{url.port}" if url.port and url.port != 22 else url.hostname
+    host, port, target = remote.ssh_host
     offered = subprocess.run(
-        ["ssh-keyscan", "-T", "5", "-p", str(url.port or 22), url.hostname],
+        ["ssh-keyscan", "-T", "5", "-p", str(port), host],
         capture_output=True,
         text=True,
     ).stdout.splitlines()

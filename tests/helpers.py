@@ -21,6 +21,7 @@ from fmnist.data.dataset import NUM_CLASSES
 from fmnist.params import Params, parse_params
 
 ROOT = Path(__file__).resolve().parents[1]
+FMNIST = Path(sys.executable).parent / "fmnist"  # the console script pyproject.toml declares
 DEBIAN_DATA = Path("/usr/share/datasets/fashion-mnist")
 # What the slow tests' runs and experiments reproduce, with its dependencies: train, evaluate
 # and publish (the metrics, curves and predictions they compare), not export and plot, which
@@ -163,7 +164,7 @@ class PostgresServer:
         # runs as the postgres user
         self.directory = Path(tempfile.mkdtemp(prefix="fmnist-postgres-"))
         self.data = self.directory / "pgdata"
-        self.port = free_port()
+        [self.port] = free_ports(1)
         self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         self.user = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
         self.url = f"postgresql://{self.user}@127.0.0.1:{self.port}/search"
@@ -199,7 +200,25 @@ class PostgresServer:
             shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free ports on 127.0.0.1: every socket is held until all are chosen,
+    so the system cannot hand out the same port twice (it did, one by one)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def wait_for(condition, what: str, timeout_s: float = 600, every_s: float = 1.0):
+    """Poll ``condition`` until it returns something true, and return that."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(every_s)
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")

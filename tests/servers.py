@@ -25,12 +25,13 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import free_ports, wait_for
 
 SERVICE_USER = "fmnist-remote"
 WEED = Path(sys.executable).parent / "weed"
@@ -83,19 +84,6 @@ def service_user() -> tuple[list[str], str]:
     return ["runuser", "-u", SERVICE_USER, "--"], SERVICE_USER
 
 
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct free ports on 127.0.0.1: every socket is held until all are chosen,
-    so the system cannot hand out the same port twice (it did, one by one)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
 def new_key(path: Path) -> Path:
     """An ed25519 key pair without a passphrase at ``path`` (and ``path``.pub)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -104,15 +92,6 @@ def new_key(path: Path) -> Path:
         check=True,
     )
     return path
-
-
-def wait_for(check, what: str, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"{what} did not come up within {timeout_s} s")
 
 
 def stop_process(process: subprocess.Popen | None, grace_s: float = 10) -> None:
@@ -208,7 +187,7 @@ class S3Server(Server):
             f"-filer.port={self.ports['filer']}", "-master.volumeSizeLimitMB=64",
             "-volume.max=50", "-s3.port.iceberg=0", "-s3.port.lance=0", *ports,
         )  # fmt: skip
-        wait_for(lambda: self.alive() and self.ready(), "SeaweedFS's S3 gateway")
+        wait_for(lambda: self.alive() and self.ready(), "SeaweedFS's S3 gateway", 60, 0.3)
         return self
 
     def ready(self) -> bool:
@@ -232,7 +211,9 @@ class S3Server(Server):
 
     def stop(self) -> None:
         super().stop()
-        wait_for(lambda: all(port_closed(p) for p in self.ports.values()), "weed's ports to close")
+        wait_for(
+            lambda: all(port_closed(p) for p in self.ports.values()), "weed's ports to close", 60, 0.3
+        )
 
     def client(self):
         """An S3 client of this server (s3fs, dvc-s3's own library), with the right keys."""
@@ -318,7 +299,7 @@ class SshServer(Server):
         )
         self.own(self.storage, self.host_key, authorized, self.config)
         self.spawn(str(SSHD), "-D", "-e", "-f", str(self.config))
-        wait_for(lambda: self.alive() and self.banner(), "sshd")
+        wait_for(lambda: self.alive() and self.banner(), "sshd", 60, 0.3)
         return self
 
     def banner(self) -> bool:
@@ -330,7 +311,7 @@ class SshServer(Server):
 
     def stop(self) -> None:
         super().stop()
-        wait_for(lambda: port_closed(self.port), "sshd's port to close")
+        wait_for(lambda: port_closed(self.port), "sshd's port to close", 60, 0.3)
 
     def known_hosts(self) -> str:
         """The ``known_hosts`` line that pins this server's host key."""

@@ -6,9 +6,7 @@ from __future__ import annotations
 import io
 import json
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,11 +14,9 @@ import pytest
 from PIL import Image
 
 from fmnist.data.dataset import CLASS_NAMES, load_split, to_cnn_input
-from tests.helpers import DvcProject, require_real_data, small_run
+from tests.helpers import FMNIST, DvcProject, require_real_data, small_run
 
 pytestmark = pytest.mark.slow
-
-FMNIST = Path(sys.executable).parent / "fmnist"  # the console script pyproject.toml declares
 
 
 def predict(project: DvcProject, *args: str, check: bool = True) -> subprocess.CompletedProcess:

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.helpers import ROOT, TARGET, DvcProject, require_real_data, small_run
+from tests.helpers import FMNIST, ROOT, TARGET, DvcProject, require_real_data, small_run
 from tests.servers import Remote, S3Server, SshServer, new_key
 
 pytestmark = pytest.mark.slow
@@ -30,7 +30,6 @@ pytestmark = pytest.mark.slow
 SMALL = small_run(train_limit=500, epochs=1)
 OUTPUTS = ("data/split/train.npz", "models/cnn.keras", "models/svm.joblib", "results/cnn.json")
 TRACKED = ("metrics/cnn.json", "metrics/svm.json", "dvc.lock")
-FMNIST = Path(sys.executable).parent / "fmnist"
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,12 +17,11 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from tests.helpers import ROOT, DvcProject, require_real_data, small_run
+from tests.helpers import FMNIST, ROOT, DvcProject, require_real_data, small_run, wait_for
 from tests.servers import S3Server
 
 pytestmark = pytest.mark.slow
 
-FMNIST = str(Path(sys.executable).parent / "fmnist")
 GRID = [0.001, 0.002, 0.004, 0.008]  # 4 trials, one per learning rate
 SPACE = {
     "sampler": "grid",
@@ -56,16 +54,6 @@ def worker(project: DvcProject, url: str, *how: str) -> subprocess.Popen:
         text=True,
         start_new_session=True,
     )
-
-
-def wait_for(condition, what: str, timeout_s: float = 600):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def experiment_names(project: DvcProject) -> set[str]:
