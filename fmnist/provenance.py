@@ -4,9 +4,7 @@ environment (the lock it was installed from, every package's version)."""
 from __future__ import annotations
 
 import dataclasses
-import platform
 from collections.abc import Mapping
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -21,24 +19,24 @@ def write_model_meta(
 ) -> None:
     """Record beside a model what made it: its params sections, run summary, library versions,
     and the environment (:func:`fmnist.environment.environment_record`)."""
+    environment = environment_record()
     write_json(
         path,
         {
             "model": Path(model_path).name,
             "params": {name: dataclasses.asdict(section) for name, section in sections.items()},
             "summary": summary,
-            "versions": library_versions(),
-            "environment": environment_record(),
+            "versions": library_versions(environment),
+            "environment": environment,
         },
     )
 
 
-def library_versions() -> dict[str, str]:
-    """Versions of Python and the libraries that shape a model's numbers."""
-    versions = {"python": platform.python_version()}
-    for name in RECORDED_LIBRARIES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
+def library_versions(environment: Mapping[str, Any]) -> dict[str, str]:
+    """Versions of Python and the libraries that shape a model's numbers, picked from an
+    :func:`~fmnist.environment.environment_record` (names as it normalizes them)."""
+    packages = environment["packages"]
+    return {
+        "python": environment["python"],
+        **{name: packages.get(name, "not installed") for name in RECORDED_LIBRARIES},
+    }
