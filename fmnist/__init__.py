@@ -10,3 +10,9 @@ Layers import one way only, bottom to top; nothing here runs at import time:
 
 The DVC stage scripts in ``stages/`` and the commands in ``commands/`` are thin users of it.
 """
+
+from fmnist.keras_registration import register_keras_layers
+
+# the one thing done at import: the project's Keras layers become loadable by name as soon as
+# Keras is loaded (fmnist.keras_registration; it does not import Keras)
+register_keras_layers()

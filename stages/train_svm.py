@@ -10,11 +10,10 @@ import argparse
 import logging
 from collections.abc import Sequence
 
-import joblib
-
 from fmnist.cli import run_stage
 from fmnist.data.dataset import load_split
 from fmnist.files import atomic_path
+from fmnist.models.store import save_svm_model
 from fmnist.models.svm import fit_svm, score_svm
 from fmnist.params import load_params
 from fmnist.provenance import write_model_meta
@@ -26,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--params", default="params.yaml")
     parser.add_argument("--split", required=True, help="directory of the split .npz files")
-    parser.add_argument("--model", required=True, help="output joblib file")
+    parser.add_argument("--model", required=True, help="output skops file")
     parser.add_argument("--meta", required=True, help="output JSON: params and versions")
     args = parser.parse_args(argv)
     params = load_params(args.params)
@@ -42,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     }
     log.info("summary: %s", summary)
     with atomic_path(args.model) as tmp:
-        joblib.dump(pipeline, tmp)
+        save_svm_model(pipeline, tmp)
     write_model_meta(args.meta, args.model, {"svm": params.svm}, summary)
 
 

@@ -1,7 +1,6 @@
 import dataclasses
 import json
 
-import joblib
 import keras
 import numpy as np
 import pytest
@@ -19,6 +18,7 @@ from fmnist.models.cnn import (
     make_optimizer,
 )
 from fmnist.models.hardware import Hardware, onednn_state
+from fmnist.models.store import save_svm_model
 from fmnist.models.training import (
     EpochSeeds,
     eval_dataset,
@@ -287,9 +287,9 @@ def test_flip_average_predicts_the_mean_of_image_and_mirror_and_survives_saving(
     assert summary["trainable_params"] == sum(w.numpy().size for w in averaged.trainable_weights)
 
     # evaluate loads the saved model (its mirror layer included) and predicts the same labels
-    path, svm = tmp_path / "cnn.keras", tmp_path / "svm.joblib"
+    path, svm = tmp_path / "cnn.keras", tmp_path / "svm.skops"
     averaged.save(path)
-    joblib.dump(Pipeline([("svc", SVC())]), svm)  # loaded, not used
+    save_svm_model(Pipeline([("svc", SVC())]), svm)  # loaded, not used
     images = val[0]
     predicted = averaged.predict(to_cnn_input(images), verbose=0).argmax(axis=1)
     np.testing.assert_array_equal(load_predictors(path, svm, 1024)["cnn"](images), predicted)

@@ -90,7 +90,7 @@ def test_the_stage_answers_a_truncated_model_with_one_line_and_writes_nothing(tm
     for name, summary in (("cnn", {"train_seconds": 1.0}), ("svm", {"fit_seconds": 1.0})):
         (tmp_path / f"{name}.json").write_text(json.dumps({"summary": summary}))
     argv = ["--split", str(tmp_path / "split"), "--cnn-model", str(model), "--svm-model",
-            str(tmp_path / "svm.joblib"), "--cnn-meta", str(tmp_path / "cnn.json"), "--svm-meta",
+            str(tmp_path / "svm.skops"), "--cnn-meta", str(tmp_path / "cnn.json"), "--svm-meta",
             str(tmp_path / "svm.json"), "--out", str(tmp_path / "out"), "--predictions",
             str(tmp_path / "out" / "predictions")]  # fmt: skip
     assert run_stage(main, argv) == 2

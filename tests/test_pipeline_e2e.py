@@ -60,7 +60,7 @@ def test_pipeline_metrics_plots_and_experiments_on_a_real_subset(dvc_project):
     # the SVM stage on its own
     svm_train = json.loads((project.path / "metrics" / "svm_train.json").read_text())
     assert svm_train["train_images"] == 2700 and svm_train["val_accuracy"] > 0.7
-    assert (project.path / "models" / "svm.joblib").stat().st_size > 10_000
+    assert (project.path / "models" / "svm.skops").stat().st_size > 10_000
 
     # dvc metrics show lists both models
     shown = json.loads(project.dvc("metrics", "show", "--json").stdout)

@@ -4,7 +4,6 @@ import json
 import os
 from pathlib import Path
 
-import joblib
 import keras
 import numpy as np
 import pandas as pd
@@ -17,6 +16,7 @@ from fmnist.inference.classifiers import Scorer
 from fmnist.inference.inputs import Item
 from fmnist.inference.predict import as_records, predictions_table, top_k
 from fmnist.models.cnn import build_cnn
+from fmnist.models.store import save_svm_model
 from fmnist.models.svm import build_svm
 from tests.helpers import balanced_labels, project_params, synthetic_images
 
@@ -64,7 +64,7 @@ def project(tmp_path, monkeypatch):
     images = synthetic_images(labels)
     svm_params = dataclasses.replace(project_params().svm, pca_components=10)
     svm = build_svm(svm_params).fit(images.reshape(len(images), -1) / 255.0, labels)
-    joblib.dump(svm, tmp_path / "models" / "svm.joblib")
+    save_svm_model(svm, tmp_path / "models" / "svm.skops")
     (tmp_path / "in").mkdir()
     for i in range(6):
         Image.fromarray(images[i]).save(tmp_path / "in" / f"{i}.png")
@@ -111,9 +111,9 @@ def test_skipped_inputs_are_one_line_each_and_the_rest_is_classified(project, ca
 def test_whole_run_errors_exit_2_with_one_line_and_write_nothing(project, capsys, argv, message):
     open("empty.png", "wb").close()
     if message is None:  # a missing model: names the commands that restore it
-        os.remove("models/svm.joblib")
+        os.remove("models/svm.skops")
         message = (
-            "error: models/svm.joblib: model file not found (run `dvc pull models/svm.joblib` "
+            "error: models/svm.skops: model file not found (run `dvc pull models/svm.skops` "
             "or `dvc repro train_svm` to restore it)"
         )
     assert main(argv) == 2

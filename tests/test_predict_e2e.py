@@ -75,14 +75,11 @@ def test_predict_agrees_with_evaluate_exports_and_revisions(dvc_project, tmp_pat
     import onnxruntime
     import tensorflow as tf
 
-    from fmnist.models.cnn import CUSTOM_OBJECTS
     from fmnist.models.export import float32_copy
 
     export = project.path / "models" / "export"
     record = json.loads((export / "export.json").read_text())
-    model = keras.models.load_model(
-        project.path / "models" / "cnn.keras", custom_objects=CUSTOM_OBJECTS
-    )
+    model = keras.models.load_model(project.path / "models" / "cnn.keras")
     x = to_cnn_input(images[:2000])
     expected = model.predict(x, verbose=0)
     saved = tf.saved_model.load(str(export / "saved_model"))

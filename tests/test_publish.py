@@ -23,7 +23,7 @@ def write_inputs(tmp_path):
     meta = tmp_path / "svm.json"
     meta.write_text(
         json.dumps(
-            {"model": "svm.joblib", "summary": {"fit_seconds": 3.5}, "environment": SVM_ENVIRONMENT}
+            {"model": "svm.skops", "summary": {"fit_seconds": 3.5}, "environment": SVM_ENVIRONMENT}
         )
     )
     cnn_meta = tmp_path / "cnn.json"

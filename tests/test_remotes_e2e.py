@@ -28,7 +28,7 @@ from tests.servers import Remote, S3Server, SshServer, new_key
 pytestmark = pytest.mark.slow
 
 SMALL = small_run(train_limit=500, epochs=1)
-OUTPUTS = ("data/split/train.npz", "models/cnn.keras", "models/svm.joblib", "results/cnn.json")
+OUTPUTS = ("data/split/train.npz", "models/cnn.keras", "models/svm.skops", "results/cnn.json")
 TRACKED = ("metrics/cnn.json", "metrics/svm.json", "dvc.lock")
 
 

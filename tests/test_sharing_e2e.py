@@ -3,10 +3,14 @@ between two clones, with the real dvc CLI, a bare git repo as origin and a direc
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
+import sys
 import time
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests.helpers import DvcProject, require_real_data, small_run
@@ -14,7 +18,7 @@ from tests.helpers import DvcProject, require_real_data, small_run
 pytestmark = pytest.mark.slow
 
 SMALL = small_run(train_limit=1000, epochs=1)
-OUTPUTS = ("models/cnn.keras", "models/svm.joblib", "results/cnn.json", "plots/curves.png")
+OUTPUTS = ("models/cnn.keras", "models/svm.skops", "results/cnn.json", "plots/curves.png")
 TRACKED = ("metrics/cnn.json", "metrics/svm.json", "metrics/cnn_train.json", "dvc.lock")
 
 
@@ -59,7 +63,7 @@ def test_run_cache_remote_and_experiments_shared_between_clones(dvc_project, tmp
     a.run("git", "remote", "add", "origin", str(origin))
     a.run("git", "push", "-q", "origin", "main")
     # the model registry: versions are git tags (GTO's `name@vX.Y.Z`), pushed like commits
-    for name in ("cnn", "cnn-onnx"):
+    for name in ("cnn", "svm", "cnn-onnx"):
         a.run("gto", "register", name)
     a.run("git", "push", "-q", "origin", "--tags")
     # treeverse/dvc#9342: `dvc exp push` can push the git ref, then fail to push the cache ...
@@ -107,11 +111,34 @@ def test_run_cache_remote_and_experiments_shared_between_clones(dvc_project, tmp
     # the registry: a fresh clone fetches each model's latest version from the default remote
     c = DvcProject(tmp_path / "c")
     a.run("git", "clone", "-q", str(origin), str(c.path))
-    for name, path in (("cnn", "models/cnn.keras"), ("cnn-onnx", "models/export/cnn.onnx")):
-        c.dvc("artifacts", "get", ".", name, "-o", f"fetched/{name}")
-        fetched = (c.path / "fetched" / name).read_bytes()
+    artifacts = (
+        ("cnn", "models/cnn.keras"),
+        ("svm", "models/svm.skops"),
+        ("cnn-onnx", "models/export/cnn.onnx"),
+    )
+    for name, path in artifacts:
+        c.dvc("artifacts", "get", ".", name, "-o", f"fetched/{Path(path).name}")
+        fetched = (c.path / "fetched" / Path(path).name).read_bytes()
         assert hashlib.md5(fetched).hexdigest() == fingerprint(a, (path,))[path]
     assert not (c.path / "models" / "cnn.keras").exists()  # fetched, nothing checked out
+    # ...and loads in a fresh process with plain Keras after `import fmnist`, and the SVM with
+    # skops' trusted types: both predict what A's evaluate stage predicted
+    load = (
+        "import sys, fmnist, keras, numpy as np\n"
+        "from fmnist.data.dataset import CLASS_NAMES, load_split, to_cnn_input, to_flat\n"
+        "from fmnist.models.store import load_svm_model\n"
+        "images, _ = load_split(sys.argv[1], 'test')\n"
+        "cnn = keras.models.load_model('fetched/cnn.keras')\n"
+        "svm = load_svm_model('fetched/svm.skops')\n"
+        "names = np.array(CLASS_NAMES)\n"
+        "print(names[cnn.predict(to_cnn_input(images), verbose=0).argmax(1)[:500]].tolist())\n"
+        "print(names[svm.predict(to_flat(images[:500]))].tolist())\n"
+    )
+    printed = c.run(sys.executable, "-c", load, str(a.path / "data" / "split")).stdout.splitlines()
+    for model, line in zip(("cnn", "svm"), printed[-2:], strict=True):
+        evaluated = pd.read_csv(a.path / "results" / "predictions" / f"{model}.csv")
+        expected = evaluated.sort_values("index")["predicted"][:500].tolist()
+        assert ast.literal_eval(line) == expected
 
     # B sees A's experiment with its metrics, and gets its model without training
     b.dvc("exp", "pull", "origin", "one-conv")

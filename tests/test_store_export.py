@@ -1,6 +1,5 @@
 import zipfile
 
-import joblib
 import keras
 import numpy as np
 import onnxruntime
@@ -21,7 +20,7 @@ from fmnist.models.export import (
     float32_copy,
     policies,
 )
-from fmnist.models.store import load_cnn_model, load_svm_model
+from fmnist.models.store import load_cnn_model, load_svm_model, save_svm_model
 from tests.helpers import DEBIAN_DATA, ROOT, project_params
 
 
@@ -52,12 +51,14 @@ def test_a_truncated_or_foreign_model_file_is_one_line_not_keras_file_not_found(
         DataError, match=r"cnn.keras: cannot load the Keras model \(.*\); run `dvc pull"
     ):
         load_cnn_model(path)
-    svm = tmp_path / "svm.joblib"
-    svm.write_bytes(b"\x80\x04 garbage")
-    with pytest.raises(DataError, match=r"svm.joblib: cannot load the SVM \(.*\); run `dvc pull"):
+    svm = tmp_path / "svm.skops"
+    svm.write_bytes(b"PK\x03\x04 garbage")
+    with pytest.raises(
+        DataError, match=r"svm.skops: not a skops file, truncated or corrupt; run `dvc"
+    ):
         load_svm_model(svm)
-    joblib.dump({"not": "a pipeline"}, svm)
-    with pytest.raises(DataError, match=r"svm.joblib: holds a dict, not the SVM pipeline"):
+    save_svm_model({"not": "a pipeline"}, svm)
+    with pytest.raises(DataError, match=r"svm.skops: holds a dict, not the SVM pipeline"):
         load_svm_model(svm)
 
 

@@ -23,8 +23,13 @@ from fmnist.data.dataset import to_cnn_input, to_flat
 from fmnist.errors import DataError, first_line
 from fmnist.models.store import load_cnn_model, load_svm_model
 
-MODEL_FILES = {"cnn": "models/cnn.keras", "svm": "models/svm.joblib"}
+MODEL_FILES = {"cnn": "models/cnn.keras", "svm": "models/svm.skops"}
 SCORE_KINDS = {"cnn": "probability", "svm": "svm_ovr_votes"}
+# what older revisions hold instead of a model file (said when --rev names one of them)
+FORMERLY = {
+    "models/svm.skops": "revisions before the SVM was saved with skops hold models/svm.joblib, "
+    "a pickle, which fmnist does not load (it can run code); use --model cnn there",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,6 +56,8 @@ def model_file(path: str, rev: str | None) -> Iterator[Path]:
                 shutil.copyfileobj(src, dst)
         except DvcException as exc:
             message = first_line(exc)
+            if path in FORMERLY and "does not exist" in message:
+                message = f"not in that revision; {FORMERLY[path]}"
             raise DataError(f"{path} at revision {rev!r}: {message}") from None
         yield local
 

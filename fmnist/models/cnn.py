@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
 from keras import layers
 
 from fmnist.data.dataset import IMAGE_SHAPE, NUM_CLASSES
+from fmnist.models.layers import FusedBatchNormalization, MeanOfHalves, WithMirrors
 from fmnist.params import CnnParams
 
 
@@ -42,41 +42,6 @@ def build_lenet(params: CnnParams, precision: str = "float32") -> keras.Model:
     x = layers.Dropout(params.dropout, name="dropout", dtype=precision)(x)
     outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="softmax", dtype="float32")(x)
     return keras.Model(inputs, outputs, name=f"cnn_{params.conv_layers}conv")
-
-
-class FusedBatchNormalization(layers.BatchNormalization):
-    """Keras' ``BatchNormalization`` (same weights, momentum, epsilon, saved config), computed by
-    TensorFlow's fused batch-norm kernel.
-
-    Keras 3's own layer normalizes with separate float32 ops (casts, moments, scale, shift, and
-    as many for the gradient): on the 2-core CPU that is over half of a ResNet training step
-    (README "A stronger CNN"). TensorFlow's ``FusedBatchNormV3`` does each direction in one op
-    and takes bf16 activations with float32 scale and offset. NHWC images only, no masks.
-    """
-
-    def call(self, inputs, training=None, mask=None):
-        if not (training and self.trainable):
-            outputs, _, _ = tf.compat.v1.nn.fused_batch_norm(
-                inputs,
-                self.gamma,
-                self.beta,
-                mean=self.moving_mean,
-                variance=self.moving_variance,
-                epsilon=self.epsilon,
-                is_training=False,
-            )
-            return outputs
-        outputs, mean, variance = tf.compat.v1.nn.fused_batch_norm(
-            inputs, self.gamma, self.beta, epsilon=self.epsilon, is_training=True
-        )
-        # the kernel returns the Bessel-corrected variance; Keras averages the biased one
-        count = tf.cast(tf.size(inputs) // tf.shape(inputs)[-1], variance.dtype)
-        variance = variance * (count - 1) / count
-        self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1 - self.momentum))
-        self.moving_variance.assign(
-            self.moving_variance * self.momentum + variance * (1 - self.momentum)
-        )
-        return outputs
 
 
 BatchNorm = type[layers.BatchNormalization]
@@ -135,39 +100,18 @@ def build_resnet(
     return keras.Model(inputs, outputs, name=f"resnet{depth}_w{params.resnet_width}")
 
 
-class WithMirrors(layers.Layer):
-    """n NHWC images -> 2n: the images, then the same images mirrored left to right."""
-
-    def call(self, inputs):
-        return keras.ops.concatenate([inputs, keras.ops.flip(inputs, axis=2)], axis=0)
-
-
-class MeanOfHalves(layers.Layer):
-    """2n rows -> n: row i is the mean of rows i and n + i."""
-
-    def call(self, inputs):
-        first, second = keras.ops.split(inputs, 2, axis=0)
-        return (first + second) / 2
-
-
 def with_flip_average(model: keras.Model) -> keras.Model:
     """``model`` predicting the mean of its softmax on each image and on its mirror image.
 
     One pass of ``model`` over the images and their mirrors together (a single image costs
     one call on a batch of two). The returned model shares ``model``'s layers and weights (the
-    same parameter count); load a saved one with :data:`CUSTOM_OBJECTS`.
+    same parameter count). Its layers are registered Keras serializables: after ``import fmnist``,
+    ``keras.models.load_model`` reads a saved one.
     """
     inputs = keras.Input(shape=model.input_shape[1:], name="image")
     both = WithMirrors(name="with_mirrors")(inputs)
     outputs = MeanOfHalves(name="flip_average", dtype="float32")(model(both))
     return keras.Model(inputs, outputs, name=f"{model.name}_flip_average")
-
-
-CUSTOM_OBJECTS = {  # for keras.models.load_model
-    "FusedBatchNormalization": FusedBatchNormalization,
-    "WithMirrors": WithMirrors,
-    "MeanOfHalves": MeanOfHalves,
-}
 
 
 def learning_rate_schedule(

@@ -17,7 +17,6 @@ import numpy as np
 
 from fmnist.data.dataset import to_cnn_input
 from fmnist.errors import DataError
-from fmnist.models.cnn import CUSTOM_OBJECTS
 
 SAVED_MODEL = "saved_model"
 ONNX_FILE = "cnn.onnx"
@@ -42,7 +41,7 @@ def float32_copy(model: keras.Model) -> keras.Model:
     """The same layers and weights computing in float32 (a mixed-precision model's variables are
     float32 already, so the weights are copied exactly)."""
     config = _float32_policies(keras.saving.serialize_keras_object(model))
-    copy = keras.saving.deserialize_keras_object(config, custom_objects=CUSTOM_OBJECTS)
+    copy = keras.saving.deserialize_keras_object(config)
     copy.set_weights(model.get_weights())
     return copy
 

@@ -1,7 +1,7 @@
 """The SVM pipeline (features -> PCA -> SVC), built from the ``svm`` params section, and its fit.
 
-The fitted scikit-learn ``Pipeline`` is saved with joblib (pickle): load it only from a source
-you trust.
+The fitted scikit-learn ``Pipeline`` is saved with skops, not pickle
+(:func:`fmnist.models.store.save_svm_model`): loading it builds only trusted types.
 """
 
 from __future__ import annotations
