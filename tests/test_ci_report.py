@@ -3,7 +3,6 @@ import json
 import pandas as pd
 import pytest
 
-from commands.gate import gate_table
 from fmnist.evaluation.ci_report import (
     CiReport,
     environment_changes,
@@ -12,6 +11,7 @@ from fmnist.evaluation.ci_report import (
     params_changes,
     recall_changes,
 )
+from fmnist.evaluation.gate import gate_table
 from fmnist.params import GateRule
 
 PARAMS_DIFF = {"params.yaml": {"cnn.conv_layers": {"old": 2, "new": 1}}}

@@ -2,9 +2,8 @@ import json
 
 import pytest
 
-from commands import gate
-from commands.gate import gate_table
-from fmnist.cli import run_stage
+from fmnist.console import main
+from fmnist.evaluation.gate import gate_table
 from fmnist.metrics import lookup
 from fmnist.params import GateRule
 
@@ -71,11 +70,11 @@ def test_gate_against_git_revisions(dvc_project, monkeypatch, capsys):
     project.commit("baseline")
     monkeypatch.chdir(project.path)
 
-    assert gate.main([]) == 0  # workspace == HEAD
+    assert main(["gate"]) == 0  # workspace == HEAD
     assert "gate PASSED: 4 of 4 rules hold" in capsys.readouterr().out
 
     write({"accuracy": 0.90, "macro_f1": 0.90}, {"accuracy": 0.91, "macro_f1": 0.91})
-    assert gate.main(["HEAD"]) == 1
+    assert main(["gate", "HEAD"]) == 1
     out = capsys.readouterr().out
     assert (
         "metrics/cnn.json:accuracy" in out and "FAIL: below floor 0.92; dropped 0.0300 > 0.005" in out
@@ -83,14 +82,14 @@ def test_gate_against_git_revisions(dvc_project, monkeypatch, capsys):
     assert "gate FAILED: 2 of 4 rules hold" in out
 
     project.commit("regression")
-    assert gate.main(["HEAD~1", "--current", "HEAD"]) == 1
-    assert gate.main(["HEAD", "--current", "HEAD"]) == 1  # a bad HEAD fails its floors too
-    assert gate.main(["HEAD~1", "--current", "HEAD~1"]) == 0
+    assert main(["gate", "HEAD~1", "--current", "HEAD"]) == 1
+    assert main(["gate", "HEAD", "--current", "HEAD"]) == 1  # a bad HEAD fails its floors too
+    assert main(["gate", "HEAD~1", "--current", "HEAD~1"]) == 0
 
-    # a typo is not a regression: one error line, exit 2 (run_stage), no table
+    # a typo is not a regression: one error line, exit 2, no table
     capsys.readouterr()
-    assert run_stage(gate.main, ["nosuchrev"]) == 2
-    assert run_stage(gate.main, ["HEAD", "--current", "nosuch-exp"]) == 2
+    assert main(["gate", "nosuchrev"]) == 2
+    assert main(["gate", "HEAD", "--current", "nosuch-exp"]) == 2
     out, err = capsys.readouterr()
     assert "gate" not in out
     assert err.splitlines() == [

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import io
 import json
-import sys
 import time
 
 import pandas as pd
 import pytest
 
 from fmnist.data.dataset import CLASS_NAMES
-from tests.helpers import DEBIAN_DATA, require_real_data, small_run
+from tests.helpers import DEBIAN_DATA, FMNIST, require_real_data, small_run
 
 pytestmark = pytest.mark.slow
 
@@ -129,7 +128,7 @@ def test_pipeline_metrics_plots_and_experiments_on_a_real_subset(dvc_project):
     report_dir = project.path / "build" / "ci-report"
     summary = project.path / "step_summary.md"
     project.env["GITHUB_STEP_SUMMARY"] = str(summary)
-    printed = project.run(sys.executable, "-m", "commands.ci_report", "HEAD").stdout
+    printed = project.run(str(FMNIST), "ci-report", "HEAD").stdout
     assert printed.strip() == "ci report: build/ci-report/report.md (gate FAILED, 4 figures)"
     report = json.loads((report_dir / "report.json").read_text())
     metrics_diff = json.loads(project.dvc("metrics", "diff", "HEAD", "--json").stdout)

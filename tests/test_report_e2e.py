@@ -8,14 +8,14 @@ import pandas as pd
 import pytest
 from matplotlib import image
 
-from tests.helpers import TARGET, DvcProject, raw_params, require_real_data, small_run
+from tests.helpers import FMNIST, TARGET, DvcProject, raw_params, require_real_data, small_run
 
 pytestmark = pytest.mark.slow
 GRID_KEYS = ("cnn.conv_layers", "cnn.dropout")
 
 
 def report(project: DvcProject, check: bool = True):
-    return project.run("python", "-m", "commands.report", "--out", "reports", check=check)
+    return project.run(str(FMNIST), "report", "--out", "reports", check=check)
 
 
 def test_a_queued_sweep_with_seeds_becomes_a_report(dvc_project):

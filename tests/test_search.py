@@ -17,6 +17,7 @@ from fmnist.search.space import Metric, check_space, grid
 from fmnist.search.study import (
     Objective,
     exp_run_command,
+    failure_reason,
     open_storage,
     run_command,
     run_worker,
@@ -217,3 +218,29 @@ def test_the_stages_a_trial_starts_run_with_this_python_even_outside_the_venv(mo
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
     found = run_command(["sh", "-c", "command -v python"]).stdout.strip()
     assert found == str(Path(sys.executable).parent / "python")
+
+
+def test_a_failed_trial_says_the_failing_stage_s_own_error_line(tmp_path, monkeypatch):
+    """A real `dvc repro` of a stage that fails: DVC's last line names the stage and its exit
+    code only; the reason shows the stage's own last error line too."""
+    monkeypatch.chdir(tmp_path)
+    for command in (["git", "init", "-q"], ["dvc", "init", "-q"]):
+        assert run_command(command).returncode == 0
+    Path("fail.py").write_text(
+        "import sys\nprint('working...')\nprint('error: params.yaml: cnn.dropout: 1.5 is not "
+        "in [0, 1)', file=sys.stderr)\nsys.exit(2)\n"
+    )
+    Path("dvc.yaml").write_text("stages:\n  train:\n    cmd: python fail.py\n")
+    result = run_command(["dvc", "repro"])
+    assert result.returncode != 0
+    reason = failure_reason(result.stderr)
+    assert reason.startswith("ERROR: failed to reproduce 'train'")
+    assert reason.endswith("; the stage said: error: params.yaml: cnn.dropout: 1.5 is not in [0, 1)")
+    # a traceback's last line is a stage error too; DVC's line alone when the stage said nothing
+    traceback = "Traceback (most recent call last):\n  File x\nModuleNotFoundError: No module named 'tensorflow'\nERROR: failed to reproduce 'train'"
+    assert failure_reason(traceback).endswith(
+        "the stage said: ModuleNotFoundError: No module named 'tensorflow'"
+    )
+    assert (
+        failure_reason("ERROR: failed to reproduce 'train'") == "ERROR: failed to reproduce 'train'"
+    )

@@ -67,8 +67,8 @@ def test_the_linters_do_catch_mistakes(tmp_path):
         "make test",
         "make run",
         "make env-check",
-        ".venv/bin/python -m commands.ci_report HEAD --out build/ci-report",
-        ".venv/bin/python -m commands.gate HEAD",
+        ".venv/bin/fmnist ci-report HEAD --out build/ci-report",
+        ".venv/bin/fmnist gate HEAD",
     ],
 )
 def test_the_workflow_runs_what_ci_runs(command):

@@ -1,6 +1,6 @@
 """The CI report's tables and Markdown, from what DVC and the gate say (no I/O here).
 
-``commands/ci_report.py`` gathers the inputs (the gate's table, ``dvc params diff --json``,
+:mod:`fmnist.evaluation.ci_inputs` gathers the inputs (the gate's table, ``dvc params diff --json``,
 ``dvc metrics diff --json``, the per-class tables of both revisions, the environments of both
 runs (``metrics/environment.json``), the rendered plots) and writes the result.
 """
@@ -103,7 +103,7 @@ class CiReport:
     baseline: str  # as the user named it
     baseline_sha: str
     current: str
-    gate: pd.DataFrame  # commands.gate.gate_table
+    gate: pd.DataFrame  # fmnist.evaluation.gate.gate_table
     params: pd.DataFrame  # params_changes
     metrics: pd.DataFrame  # metrics_changes
     recall: pd.DataFrame  # recall_changes

@@ -6,7 +6,8 @@
 - :mod:`.figures` and :mod:`.markdown`: the figure, the tables and the page;
 - :mod:`.search`: the section of a hyperparameter search (``fmnist search``).
 
-Pure functions only; ``commands/report.py`` reads the experiments and writes the files.
+Pure functions, except :mod:`.experiments`, which reads the experiments, predictions and
+studies; ``fmnist report`` (:mod:`fmnist.console.report`) writes the files.
 """
 
 from fmnist.report.claims import (

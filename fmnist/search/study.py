@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -138,6 +139,23 @@ def run_command(args: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run(args, capture_output=True, text=True, env={**os.environ, "PATH": path})
 
 
+# what a stage prints last when it fails: this project's one-line errors, or the last line of
+# a Python traceback (``ModuleNotFoundError: No module named 'x'``)
+STAGE_ERROR = re.compile(r"^(error: .+|[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)(: .*)?)$")
+
+
+def failure_reason(stderr: str) -> str:
+    """Why ``dvc exp run`` (or ``dvc repro``) failed, in one line: DVC's own last line ("failed
+    to reproduce 'train_cnn' ... exited with 2"), then the failing stage's last error line,
+    which DVC prints above it and does not repeat."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    if not lines:
+        return "dvc exp run failed"
+    dvc_line = lines[-1]
+    stage = [line for line in lines[:-1] if STAGE_ERROR.match(line)]
+    return f"{dvc_line}; the stage said: {stage[-1]}" if stage else dvc_line
+
+
 def has_remotes(run: Runner = run_command) -> str | None:
     """The git remote to push experiments to ('origin' first), when a DVC remote is set too."""
     git = run(["git", "remote"]).stdout.split()
@@ -176,9 +194,8 @@ class Objective:
         trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}:{Path.cwd()}")
         result = self.run(exp_run_command(name, values, self.stage))
         if result.returncode != 0:
-            lines = [line for line in result.stderr.splitlines() if line.strip()]
             self._retry_once(trial, values, name)
-            self._fail(trial, f"{name}: {lines[-1] if lines else 'dvc exp run failed'}")
+            self._fail(trial, f"{name}: {failure_reason(result.stderr)}")
         value = self.read_metric(self.metric, name)
         if value is None:
             self._fail(trial, f"{name} wrote no {self.metric.file}:{self.metric.key}")

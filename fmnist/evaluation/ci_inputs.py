@@ -1,36 +1,21 @@
-"""The CI report: gate verdict, params and metrics diffs, per-class recall, curves and matrices.
-
-    python -m commands.ci_report [BASELINE] [--out build/ci-report]
-
-Compares the workspace with BASELINE (a git revision or DVC experiment name, default HEAD)
-and writes ``<out>/report.md`` (its tables also in ``report.json``) with the PNG figures
-beside it: the accuracy gate's table, ``dvc params diff`` and ``dvc metrics diff`` against
-BASELINE (what changed), each model's per-class recall at both revisions, and the pipeline's
-Vega plots (CNN curves, both confusion matrices), the baseline and the current one together,
-rendered to PNG by vl-convert without any network. When ``GITHUB_STEP_SUMMARY`` names a file,
-the Markdown is appended to it too (GitHub Actions shows it on the run and the pull request;
-the images are in ``<out>``, for an artifact upload).
-The report never decides anything: ``commands.gate`` does; this exits 0 whatever the verdict.
+"""What the CI report compares, gathered from git and DVC: the gate's table, ``dvc params diff``
+and ``dvc metrics diff --json``, per-class recall and package versions at both revisions, and
+the pipeline's Vega plots rendered to PNG (:mod:`fmnist.evaluation.ci_report` shapes them).
 """
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import logging
-import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from commands.gate import gate_table
-from fmnist.cli import run_stage
 from fmnist.errors import PipelineError
 from fmnist.evaluation.ci_report import (
     CiReport,
@@ -40,7 +25,7 @@ from fmnist.evaluation.ci_report import (
     params_changes,
     recall_changes,
 )
-from fmnist.files import atomic_path
+from fmnist.evaluation.gate import gate_table
 from fmnist.metrics import read_metrics
 from fmnist.params import load_params
 from fmnist.revisions import resolve_revision
@@ -137,26 +122,3 @@ def build_report(baseline: str, params_path: str, out: Path) -> CiReport:
         figures=figures,
         notes=notes,
     )
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("baseline", nargs="?", default="HEAD", help="git revision or exp name")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report directory")
-    parser.add_argument("--params", default="params.yaml")
-    args = parser.parse_args(argv)
-    with atomic_path(args.out) as tmp:
-        tmp.mkdir()
-        report = build_report(args.baseline, args.params, tmp)
-        (tmp / "report.md").write_text(report.markdown())
-        (tmp / "report.json").write_text(json.dumps(report.tables(), indent=2) + "\n")
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        with open(summary, "a") as fh:
-            fh.write(report.markdown(image_prefix=f"{args.out}/") + "\n")
-    verdict = "FAILED" if report.gate_failed else "PASSED"
-    print(f"ci report: {args.out / 'report.md'} (gate {verdict}, {len(report.figures)} figures)")
-
-
-if __name__ == "__main__":
-    raise SystemExit(run_stage(main, None))
