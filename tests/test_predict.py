@@ -97,6 +97,15 @@ def test_skipped_inputs_are_one_line_each_and_the_rest_is_classified(project, ca
     assert len(records) == 6 and len(records[0]["top"]) == 3
 
 
+def test_a_picture_that_is_all_background_is_classified_with_a_warning(project, capsys):
+    Image.new("RGB", (300, 200), (235, 222, 200)).save("blank.jpg")  # a beige backdrop, no item
+    assert main(["predict", "blank.jpg", "in/0.png"]) == 0  # a warning, not a skip
+    out, err = capsys.readouterr()
+    assert len(pd.read_csv(io.StringIO(out))) == 2
+    warnings = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert warnings == ["warning: blank.jpg: all background, nothing to trim: classified as a whole"]
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

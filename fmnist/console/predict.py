@@ -75,6 +75,9 @@ def run(args: argparse.Namespace) -> int:
             items.extend(result)
     for problem in skipped:
         print(f"skipped: {problem}", file=sys.stderr)
+    for item in items:
+        if item.warning:
+            print(f"warning: {item.source}: {item.warning}", file=sys.stderr)
     if not items:
         raise DataError("no image to classify: every input was skipped")
 

@@ -1,50 +1,100 @@
 """A picture of any size and colour -> a Fashion-MNIST-like 28x28 uint8 image.
 
-Fashion-MNIST items are light on a black background, centred in a square; product photos are
-usually dark on white. So: grey, invert when the background (the border pixels) is light, pad
-to a square with the background colour (never stretch), then resize to 28x28. A 28x28 grey
-image with a dark border, such as a Fashion-MNIST test image written to PNG, passes unchanged.
+Fashion-MNIST's README says how its images were made from product photos (dark items on
+white): trim the edges close to the corner pixels' colour (within 5% of the maximum
+intensity), resize the longest edge to 28, sharpen, extend the short edge to 28 with the item
+centred, negate. People's pictures are done the same way here:
+
+1. grey, with 16-bit and float pixels scaled to 0-255 (:func:`to_grey`);
+2. the background estimated from the border (its median), light or dark, white or tinted;
+3. the item made light on black: each pixel's distance from the background, scaled so that the
+   background becomes 0 and the far end of the range 255 (for a white background this is the
+   dataset's negation; a beige one becomes black too, not grey);
+4. trimmed to the item's bounding box: what differs from the background by more than 5% of
+   the range, or by more than the picture's own noise (:data:`NOISE_SIGMAS` of it);
+5. its longest edge scaled to 28 (Lanczos), sharpened, centred on black.
+
+A 28x28 image with a dark border, such as a dataset image saved as PNG, passes unchanged. A
+picture that is all background has nothing to trim: it is classified as a whole, with a
+warning. What each step is worth, measured on families of pictures: docs/models.md.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Literal
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from fmnist.data.dataset import IMAGE_SHAPE
 
 Invert = Literal["auto", "yes", "no"]
 INVERT_CHOICES: tuple[str, ...] = ("auto", "yes", "no")
-LIGHT_BORDER = 128  # a border brighter than this on average (0-255) is a light background
+LIGHT_BORDER = 128  # a background brighter than this (0-255) is light: the item is darker
+TRIM_TOLERANCE = 0.05 * 255  # the dataset's trim: within 5% of the maximum intensity
+NOISE_SIGMAS = 4.0  # ... or within this many standard deviations of the picture's noise
+MAD_TO_SIGMA = 1.4826  # median absolute deviation -> standard deviation of a normal
+# the dataset's sharpening (Gaussian, sigma 1.0) as an unsharp mask of half strength: of the
+# strengths and radii tried, each within noise of the others, and all 0.5-3 points better
+# than none on the families of docs/models.md
+SHARPEN = ImageFilter.UnsharpMask(radius=1, percent=50, threshold=0)
+SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
+
+
+@dataclasses.dataclass(frozen=True)
+class Prepared:
+    """The models' 28x28 input made from a picture, and what was done to get it."""
+
+    image: np.ndarray  # (28, 28) uint8, light item on black
+    inverted: bool  # the background was light: the item was darker than it
+    warning: str | None = None  # said on stderr: e.g. a picture that is all background
+
+
+def border_pixels(grey: np.ndarray) -> np.ndarray:
+    """The outermost rows and columns of a 2-D image, each pixel once."""
+    return np.concatenate([grey[0], grey[-1], grey[1:-1, 0], grey[1:-1, -1]])
 
 
 def border_mean(grey: np.ndarray) -> float:
     """Mean of the outermost rows and columns of a 2-D image."""
-    edges = np.concatenate([grey[0], grey[-1], grey[1:-1, 0], grey[1:-1, -1]])
-    return float(edges.mean())
+    return float(border_pixels(grey).mean())
 
 
-def should_invert(grey: np.ndarray, invert: Invert) -> bool:
-    """``invert`` decided: 'auto' inverts when the border is light (a photo on white)."""
+def background_level(grey: np.ndarray) -> float:
+    """The background's grey level: the median of the border, which an item touching the
+    border moves little."""
+    return float(np.median(border_pixels(grey)))
+
+
+def noise_level(grey: np.ndarray) -> float:
+    """The picture's pixel noise, a standard deviation: a robust spread (median absolute value)
+    of the differences between horizontal neighbours, every other row; smooth areas and rare
+    edges do not count, so a clean photo gives about 0 and grain of deviation s gives s."""
+    steps = np.diff(grey[::2].astype(np.float32), axis=1)
+    return MAD_TO_SIGMA * float(np.median(np.abs(steps))) / np.sqrt(2) if steps.size else 0.0
+
+
+def should_invert(background: float, invert: Invert) -> bool:
+    """``invert`` decided: 'auto' inverts when the background is light (a photo on white)."""
     if invert == "auto":
-        return border_mean(grey) > LIGHT_BORDER
+        return background > LIGHT_BORDER
     return invert == "yes"
 
 
-def pad_to_square(grey: np.ndarray, fill: int) -> np.ndarray:
-    """Centre ``grey`` in a square of ``fill``: the aspect ratio is kept, nothing is cut."""
-    height, width = grey.shape
-    side = max(height, width)
-    square = np.full((side, side), fill, dtype=np.uint8)
-    top, left = (side - height) // 2, (side - width) // 2
-    square[top : top + height, left : left + width] = grey
-    return square
-
-
 def to_grey(image: Image.Image) -> np.ndarray:
-    """Any Pillow image as a 2-D uint8 array; transparent parts count as white (paper)."""
+    """Any Pillow image as a 2-D uint8 array: transparent parts count as white (paper); 16-bit
+    pixels are scaled to 0-255 (Pillow's own conversion would clip them), float pixels in
+    [0, 1] too."""
+    if image.mode in SIXTEEN_BIT_MODES:
+        pixels = np.asarray(image, dtype=np.float64)
+        if image.mode != "I" or pixels.max(initial=0) > 255:
+            pixels = pixels / 257  # 65535 -> 255
+        return np.clip(np.round(pixels), 0, 255).astype(np.uint8)
+    if image.mode == "F":
+        pixels = np.asarray(image, dtype=np.float64)
+        scale = 255 if pixels.size and pixels.max() <= 1 else 1
+        return np.clip(np.round(pixels * scale), 0, 255).astype(np.uint8)
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
@@ -52,15 +102,57 @@ def to_grey(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("L"), dtype=np.uint8)
 
 
-def fashion_mnist_like(grey: np.ndarray, invert: Invert = "auto") -> tuple[np.ndarray, bool]:
-    """A 2-D uint8 image as a 28x28 uint8 one the models read, and whether it was inverted."""
-    inverted = should_invert(grey, invert)
+def item_on_black(grey: np.ndarray, background: float, inverted: bool) -> np.ndarray:
+    """Each pixel's distance from the background towards the item's side (darker when
+    ``inverted``), scaled so the background is 0 and the end of the range 255; float32."""
+    pixels = grey.astype(np.float32)
     if inverted:
-        grey = 255 - grey
-    if grey.shape == IMAGE_SHAPE:
-        return grey, inverted
-    square = pad_to_square(grey, fill=round(border_mean(grey)))
-    # an area (box) average when shrinking, as the dataset's own thumbnails; bilinear to enlarge
-    method = Image.Resampling.BOX if len(square) >= IMAGE_SHAPE[0] else Image.Resampling.BILINEAR
-    small = Image.fromarray(square).resize(IMAGE_SHAPE[::-1], method)
-    return np.asarray(small, dtype=np.uint8), inverted
+        return np.clip((background - pixels) * (255 / max(background, 1.0)), 0, 255)
+    return np.clip((pixels - background) * (255 / max(255 - background, 1.0)), 0, 255)
+
+
+def item_box(item: np.ndarray, threshold: float) -> tuple[slice, slice] | None:
+    """The bounding box of the 2x2 blocks whose four pixels are all above ``threshold``, so that
+    single noisy pixels do not widen it (a numpy erosion: a median filter cost 10x more on a
+    2-megapixel photo); None when there are none."""
+    above = item > threshold
+    if min(above.shape) > 1:
+        above = above[:-1, :-1] & above[1:, :-1] & above[:-1, 1:] & above[1:, 1:]
+    rows, cols = np.flatnonzero(above.any(axis=1)), np.flatnonzero(above.any(axis=0))
+    if not len(rows):
+        return None
+    pad = 1 if min(item.shape) > 1 else 0  # a block's far pixels
+    return slice(rows[0], rows[-1] + 1 + pad), slice(cols[0], cols[-1] + 1 + pad)
+
+
+def centred(item: np.ndarray) -> np.ndarray:
+    """``item`` (float, light on black) as the dataset makes its images: the longest edge resized
+    to 28 (Lanczos when shrinking, bicubic to enlarge), sharpened (:data:`SHARPEN`), centred on
+    black; uint8."""
+    height, width = item.shape
+    scale = IMAGE_SHAPE[0] / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    method = Image.Resampling.LANCZOS if scale <= 1 else Image.Resampling.BICUBIC
+    small = np.clip(np.round(np.asarray(Image.fromarray(item).resize(size, method))), 0, 255)
+    sharp = np.asarray(Image.fromarray(small.astype(np.uint8)).filter(SHARPEN))
+    canvas = np.zeros(IMAGE_SHAPE, np.uint8)
+    top, left = (IMAGE_SHAPE[0] - size[1]) // 2, (IMAGE_SHAPE[1] - size[0]) // 2
+    canvas[top : top + size[1], left : left + size[0]] = sharp
+    return canvas
+
+
+def fashion_mnist_like(grey: np.ndarray, invert: Invert = "auto") -> Prepared:
+    """A 2-D uint8 picture as the 28x28 uint8 image the models read (see the module's steps)."""
+    background = background_level(grey)
+    inverted = should_invert(background, invert)
+    if grey.shape == IMAGE_SHAPE and not inverted:
+        return Prepared(grey, inverted)  # a dataset image, or made like one
+    item = item_on_black(grey, background, inverted)
+    scale = 255 / max(background if inverted else 255 - background, 1.0)
+    box = item_box(item, max(TRIM_TOLERANCE, NOISE_SIGMAS * noise_level(grey) * scale))
+    warning = None
+    if box is None:
+        warning = "all background, nothing to trim: classified as a whole"
+    else:
+        item = item[box]
+    return Prepared(centred(item), inverted, warning)

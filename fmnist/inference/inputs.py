@@ -20,7 +20,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from fmnist.data.dataset import IMAGE_SHAPE
 from fmnist.data.idx import read_idx
 from fmnist.errors import DataError
-from fmnist.inference.images import Invert, fashion_mnist_like, to_grey
+from fmnist.inference.images import Invert, Prepared, fashion_mnist_like, to_grey
 
 MAX_PIXELS = 50_000_000  # a larger picture (e.g. 8000 x 6250) is refused, not decoded
 IDX_NAME = re.compile(r"(idx\d-ubyte|\.idx\d?)(\.gz)?$")
@@ -33,12 +33,18 @@ class SkippedInput(DataError):
 
 @dataclasses.dataclass(frozen=True)
 class Item:
-    """One image to classify: where it came from, the 28x28 image, whether it was inverted."""
+    """One image to classify: where it came from, the 28x28 image, whether it was inverted, and
+    a warning about it to show (e.g. a picture that is all background)."""
 
     source: str  # the file
     index: int  # position inside an IDX or .npz file; 0 for an image file
     image: np.ndarray  # (28, 28) uint8
     inverted: bool
+    warning: str | None = None
+
+    @classmethod
+    def of(cls, source: Path, index: int, prepared: Prepared) -> Item:
+        return cls(str(source), index, prepared.image, prepared.inverted, prepared.warning)
 
 
 def is_idx(path: Path) -> bool:
@@ -136,8 +142,8 @@ def read_items(path: Path, invert: Invert) -> list[Item]:
         images = read_arrays(path)
         if not len(images):
             raise SkippedInput(f"{path}: holds no images")
-        return [Item(str(path), i, *fashion_mnist_like(img, invert)) for i, img in enumerate(images)]
-    return [Item(str(path), 0, *fashion_mnist_like(read_picture(path), invert))]
+        return [Item.of(path, i, fashion_mnist_like(img, invert)) for i, img in enumerate(images)]
+    return [Item.of(path, 0, fashion_mnist_like(read_picture(path), invert))]
 
 
 def read_all(files: Iterable[Path], invert: Invert) -> Iterator[list[Item] | SkippedInput]:
