@@ -1,14 +1,16 @@
 """The shared library of the Fashion-MNIST CNN-vs-SVM pipeline.
 
-Layers import one way only, bottom to top; nothing here runs at import time:
+Layers import one way only, bottom to top; importing does one thing only, below:
 
 - ``errors``, ``files``, ``cli``, ``provenance``: one-line errors, atomic outputs, run records
 - ``data``: IDX parsing, dataset facts, downloading, splitting, split files
 - ``params``: params.yaml as typed, validated dataclasses
-- ``models``: the CNN (and its training), SVM features and pipeline
-- ``evaluation``: metrics, statistics, timing, comparison, figures
+- ``models``: the CNN (its layers, its training), SVM features and pipeline, model files
+- ``evaluation``, ``report``, ``search``, ``inference``: metrics and the gate, the study
+  report, the hyperparameter search, people's pictures classified
+- ``console``: the ``fmnist`` command, a sub-command a module
 
-The DVC stage scripts in ``stages/`` and the commands in ``commands/`` are thin users of it.
+The DVC stage scripts in ``stages/`` and the upkeep commands in ``commands/`` use it too.
 """
 
 from fmnist.keras_registration import register_keras_layers
