@@ -73,6 +73,10 @@ def test_a_dataset_image_passes_unchanged():
     prepared = fashion_mnist_like(image)
     assert not prepared.inverted and prepared.warning is None
     np.testing.assert_array_equal(prepared.image, image)
+    # the same image dark on white: only made light on black again, not trimmed or resized
+    prepared = fashion_mnist_like(255 - image)
+    assert prepared.inverted
+    np.testing.assert_array_equal(prepared.image, image)
 
 
 def test_a_large_photo_on_white_is_trimmed_scaled_to_fill_and_centred_without_stretching():

@@ -14,8 +14,9 @@ centred, negate. People's pictures are done the same way here:
    the range, or by more than the picture's own noise (:data:`NOISE_SIGMAS` of it);
 5. its longest edge scaled to 28 (Lanczos), sharpened, centred on black.
 
-A 28x28 image with a dark border, such as a dataset image saved as PNG, passes unchanged. A
-picture that is all background has nothing to trim: it is classified as a whole, with a
+A 28x28 image with a dark border, such as a dataset image saved as PNG, passes unchanged; a
+28x28 one on a light background only has its background made black (step 3). A picture that
+is all background has nothing to trim: it is classified as a whole, with a
 warning. What each step is worth, measured on families of pictures: docs/models.md.
 """
 
@@ -145,8 +146,11 @@ def fashion_mnist_like(grey: np.ndarray, invert: Invert = "auto") -> Prepared:
     """A 2-D uint8 picture as the 28x28 uint8 image the models read (see the module's steps)."""
     background = background_level(grey)
     inverted = should_invert(background, invert)
-    if grey.shape == IMAGE_SHAPE and not inverted:
-        return Prepared(grey, inverted)  # a dataset image, or made like one
+    if grey.shape == IMAGE_SHAPE:  # already framed as the dataset's images: no trim, no resize
+        if not inverted:
+            return Prepared(grey, inverted)  # a dataset image
+        item = item_on_black(grey, background, inverted)  # dark on light: made light on black
+        return Prepared(np.round(item).astype(np.uint8), inverted)
     item = item_on_black(grey, background, inverted)
     scale = 255 / max(background if inverted else 255 - background, 1.0)
     box = item_box(item, max(TRIM_TOLERANCE, NOISE_SIGMAS * noise_level(grey) * scale))
