@@ -4,7 +4,7 @@ from PIL import Image
 
 from fmnist.inference.images import (
     background_level,
-    border_mean,
+    border_pixels,
     fashion_mnist_like,
     item_on_black,
     noise_level,
@@ -25,12 +25,12 @@ def box_of(image, threshold=60):
     return rows.min(), rows.max(), cols.min(), cols.max()
 
 
-def test_border_mean_reads_only_the_outermost_pixels():
+def test_border_pixels_are_the_outermost_rows_and_columns_each_once():
     image = np.full((5, 7), 10, np.uint8)
     image[1:-1, 1:-1] = 250  # the inside does not count
-    assert border_mean(image) == 10
+    assert border_pixels(image).tolist() == [10] * 20
     image[0, :] = 255  # 7 of the 20 border pixels
-    assert border_mean(image) == pytest.approx((7 * 255 + 13 * 10) / 20)
+    assert sorted(border_pixels(image).tolist()) == [10] * 13 + [255] * 7
 
 
 def test_the_background_is_the_border_s_median_and_the_noise_a_robust_deviation():

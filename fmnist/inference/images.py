@@ -57,11 +57,6 @@ def border_pixels(grey: np.ndarray) -> np.ndarray:
     return np.concatenate([grey[0], grey[-1], grey[1:-1, 0], grey[1:-1, -1]])
 
 
-def border_mean(grey: np.ndarray) -> float:
-    """Mean of the outermost rows and columns of a 2-D image."""
-    return float(border_pixels(grey).mean())
-
-
 def background_level(grey: np.ndarray) -> float:
     """The background's grey level: the median of the border, which an item touching the
     border moves little."""
@@ -103,13 +98,18 @@ def to_grey(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("L"), dtype=np.uint8)
 
 
+def contrast_scale(background: float, inverted: bool) -> float:
+    """What a grey level's distance from the background is multiplied by so that the end of the
+    range on the item's side (0 when ``inverted``, else 255) becomes 255."""
+    return 255 / max(background if inverted else 255 - background, 1.0)
+
+
 def item_on_black(grey: np.ndarray, background: float, inverted: bool) -> np.ndarray:
     """Each pixel's distance from the background towards the item's side (darker when
     ``inverted``), scaled so the background is 0 and the end of the range 255; float32."""
     pixels = grey.astype(np.float32)
-    if inverted:
-        return np.clip((background - pixels) * (255 / max(background, 1.0)), 0, 255)
-    return np.clip((pixels - background) * (255 / max(255 - background, 1.0)), 0, 255)
+    distance = background - pixels if inverted else pixels - background
+    return np.clip(distance * contrast_scale(background, inverted), 0, 255)
 
 
 def item_box(item: np.ndarray, threshold: float) -> tuple[slice, slice] | None:
@@ -146,14 +146,13 @@ def fashion_mnist_like(grey: np.ndarray, invert: Invert = "auto") -> Prepared:
     """A 2-D uint8 picture as the 28x28 uint8 image the models read (see the module's steps)."""
     background = background_level(grey)
     inverted = should_invert(background, invert)
-    if grey.shape == IMAGE_SHAPE:  # already framed as the dataset's images: no trim, no resize
-        if not inverted:
-            return Prepared(grey, inverted)  # a dataset image
-        item = item_on_black(grey, background, inverted)  # dark on light: made light on black
-        return Prepared(np.round(item).astype(np.uint8), inverted)
+    if grey.shape == IMAGE_SHAPE and not inverted:
+        return Prepared(grey, inverted)  # a dataset image
     item = item_on_black(grey, background, inverted)
-    scale = 255 / max(background if inverted else 255 - background, 1.0)
-    box = item_box(item, max(TRIM_TOLERANCE, NOISE_SIGMAS * noise_level(grey) * scale))
+    if grey.shape == IMAGE_SHAPE:  # framed as the dataset's images already: no trim, no resize
+        return Prepared(np.round(item).astype(np.uint8), inverted)
+    noise = NOISE_SIGMAS * noise_level(grey) * contrast_scale(background, inverted)
+    box = item_box(item, max(TRIM_TOLERANCE, noise))
     warning = None
     if box is None:
         warning = "all background, nothing to trim: classified as a whole"
