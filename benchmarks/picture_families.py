@@ -13,7 +13,6 @@ own speed: images/s for reading and preparing the plain PNGs and the photo PNGs.
 from __future__ import annotations
 
 import argparse
-import platform
 import subprocess
 import tempfile
 import time
@@ -26,18 +25,12 @@ from fmnist.cli import quiet_tensorflow_logs
 from fmnist.data.dataset import to_cnn_input, to_flat
 from fmnist.data.idx import read_idx
 from fmnist.inference.inputs import read_items
+from fmnist.models.hardware import detect_hardware
 from fmnist.models.store import load_cnn_model, load_svm_model
 from tests.pictures import FAMILIES, build_family
 
 TEST_IMAGES = "data/raw/t10k-images-idx3-ubyte.gz"
 TEST_LABELS = "data/raw/t10k-labels-idx1-ubyte.gz"
-
-
-def cpu_name() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown CPU"
 
 
 def prepared(files: list[Path]) -> tuple[np.ndarray, float, int]:
@@ -60,7 +53,8 @@ def main() -> None:
     cnn, svm = load_cnn_model("models/cnn.keras"), load_svm_model("models/svm.skops")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     print(
-        f"{len(images)} test images per family; models of the workspace; {cpu_name()}; "
+        f"{len(images)} test images per family; models of the workspace; "
+        f"{detect_hardware().device}; "
         f"commit {commit.stdout.strip()}; {time.strftime('%Y-%m-%d')}"
     )
     rows = []

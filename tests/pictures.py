@@ -67,7 +67,7 @@ def photo_png(image, rng, path):
     save(photo(image, rng), path.with_suffix(".png"))
 
 
-def in_frame(image, rng, path):
+def framed(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """The photo's item filling 20-50% of the side of a larger white picture, anywhere in it."""
     item = photo(image, rng)
     fraction = rng.uniform(0.2, 0.5)
@@ -78,7 +78,11 @@ def in_frame(image, rng, path):
     top = int(rng.integers(0, canvas_h - len(item) + 1))
     left = int(rng.integers(0, canvas_w - len(item) + 1))
     canvas[top : top + len(item), left : left + len(item)] = item
-    save(canvas, path.with_suffix(".png"))
+    return canvas
+
+
+def in_frame(image, rng, path):
+    save(framed(image, rng), path.with_suffix(".png"))
 
 
 def tinted(name: str) -> Builder:
@@ -111,10 +115,7 @@ def noisy(image, rng, path):
 
 def blurred_in_frame(image, rng, path):
     """A harder mix: in 20-50% of a beige picture, slightly out of focus, JPEG quality 75."""
-    in_frame(image, rng, path)
-    grey = np.asarray(Image.open(path.with_suffix(".png")))
-    path.with_suffix(".png").unlink()
-    blurred = Image.fromarray(grey).filter(ImageFilter.GaussianBlur(1.0))
+    blurred = Image.fromarray(framed(image, rng)).filter(ImageFilter.GaussianBlur(1.0))
     save(rgb(np.asarray(blurred), TINTS["beige"]), path.with_suffix(".jpg"), quality=75)
 
 
