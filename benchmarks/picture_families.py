@@ -2,7 +2,7 @@
 
     python -m benchmarks.picture_families [--images 1000] [--families ...]
 
-Writes each family of :mod:`tests.pictures` (the first N test images as picture files: plain,
+Writes each family of :mod:`fmnist.testing.pictures` (the first N test images as picture files: plain,
 enlarged photos, the item small in a larger picture, tinted and textured backgrounds, 16-bit,
 JPEG quality 50, noise) to a temporary folder, reads them exactly as ``fmnist predict`` does
 (:func:`fmnist.inference.inputs.read_items`) and prints each family's top-1 accuracy for the
@@ -21,13 +21,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fmnist.cli import quiet_tensorflow_logs
 from fmnist.data.dataset import to_cnn_input, to_flat
 from fmnist.data.idx import read_idx
 from fmnist.inference.inputs import read_items
+from fmnist.models.cnn_file import load_cnn_model
 from fmnist.models.hardware import detect_hardware
-from fmnist.models.store import load_cnn_model, load_svm_model
-from tests.pictures import FAMILIES, build_family
+from fmnist.models.store import load_svm_model
+from fmnist.stage_runner import quiet_tensorflow_logs
+from fmnist.testing.pictures import FAMILIES, build_family
 
 TEST_IMAGES = "data/raw/t10k-images-idx3-ubyte.gz"
 TEST_LABELS = "data/raw/t10k-labels-idx1-ubyte.gz"

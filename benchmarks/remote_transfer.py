@@ -8,7 +8,7 @@ each server: a clone of this repository gets those outputs from the local cache 
 `make push`'s command sends them (data, models, run-cache), then a second clone with an empty
 cache and its own HOME pulls them with `make pull`'s command. Loopback: the numbers are the
 client's and server's own costs, not a network's. Needs root or sshd's dedicated user like the
-tests (tests/servers.py starts the servers).
+tests (fmnist/testing/servers.py starts the servers).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.servers import S3Server, SshServer
+from fmnist.testing.servers import S3Server, SshServer
 
 
 def run(cwd: Path, home: Path, *args: str) -> float:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from fmnist.cli import run_stage
 from fmnist.environment import FIX, LOCK_FILE, PYPROJECT, lock_drift, read_toml
 from fmnist.errors import PipelineError
+from fmnist.stage_runner import run_stage
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -26,9 +26,9 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from fmnist.cli import run_stage
 from fmnist.data.dataset import CLASS_NAMES
 from fmnist.files import atomic_path
+from fmnist.stage_runner import run_stage
 
 log = logging.getLogger(__name__)
 VEGA_LITE_VERSION = "5.21"  # DVC's plot templates declare the Vega-Lite v5 schema

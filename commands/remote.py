@@ -9,7 +9,9 @@ answers at that address is trusted). The key the server offers (``ssh-keyscan``)
 one ``~/.ssh/known_hosts`` pins for it (``ssh-keygen -F``); an unknown or changed key, or a
 server that does not answer, stops here with nothing pushed or pulled. Then it runs
 ``dvc push --run-cache`` (or ``dvc pull --run-cache`` and ``dvc status``); when DVC fails, its
-own message is followed by one ``error:`` line naming the remote and what to check (exit 2).
+own message is followed by one ``error:`` line naming the remote and what to check (exit 2). A
+pull that fails because the remote lacks some outputs says which (``dvc status --cloud``) and
+that a clone which has them must ``make push``, rather than blaming the credentials.
 """
 
 from __future__ import annotations
@@ -17,15 +19,18 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import subprocess
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from fmnist.cli import run_stage
+from fmnist.dvc_adapter import DvcError, dvc_json, run_dvc
 from fmnist.errors import PipelineError
+from fmnist.stage_runner import run_stage
 
 DOCS = "docs/experiments.md#share-across-machines"
+# a push or pull moves many files but never hangs this long with the remote answering
+TRANSFER_TIMEOUT_S = 6 * 3600
+STATUS_TIMEOUT_S = 600
 FIXES = {
     "s3": "check the keys and endpointurl in .dvc/config.local "
     "(`dvc remote modify --local {name} access_key_id ...`) or your AWS profile",
@@ -117,9 +122,25 @@ def check_host_key(remote: RemoteInfo, known_hosts: Path) -> None:
         raise PipelineError(problem)
 
 
-def dvc(*args: str) -> bool:
-    """Run a dvc command, its output and errors shown as they come; True when it succeeded."""
-    return subprocess.run([sys.executable, "-m", "dvc", *args]).returncode == 0
+def missing_on_remote(remote: RemoteInfo) -> list[str]:
+    """The outputs of dvc.lock that neither the local cache nor ``remote`` holds."""
+    try:
+        status = dvc_json(["status", "--cloud", "-r", remote.name], timeout_s=STATUS_TIMEOUT_S)
+    except DvcError:
+        return []  # the remote cannot be listed either: the credentials message stands
+    return sorted(path for path, state in status.items() if state == "missing")
+
+
+def transfer_failure(action: str, remote: RemoteInfo, missing: Sequence[str]) -> str:
+    """The one line that ends a failed push or pull: the outputs the remote lacks, when that
+    is why, else what to check for this kind of remote."""
+    if action == "pull" and missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        return (
+            f"{remote.describe()} lacks {len(missing)} output(s) of dvc.lock: {shown}; a clone "
+            "that has them must `make push` (or run `dvc repro` here to make them)"
+        )
+    return f"{remote.describe()}: dvc {action} failed (DVC's message above); {remote.fix()} ({DOCS})"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -130,13 +151,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     remote = default_remote(args.remote)
     if remote.scheme == "ssh":
         check_host_key(remote, Path("~/.ssh/known_hosts").expanduser())
-    if not dvc(args.action, "--run-cache", "-r", remote.name):
-        raise PipelineError(
-            f"{remote.describe()}: dvc {args.action} failed (DVC's message above); "
-            f"{remote.fix()} ({DOCS})"
-        )
+    moved = run_dvc(
+        [args.action, "--run-cache", "-r", remote.name],
+        capture=False,  # DVC's progress and messages as they come
+        check=False,
+        timeout_s=TRANSFER_TIMEOUT_S,
+    )
+    if not moved.ok:
+        missing = missing_on_remote(remote) if args.action == "pull" else []
+        raise PipelineError(transfer_failure(args.action, remote, missing))
     if args.action == "pull":
-        dvc("status")
+        run_dvc(["status"], capture=False, check=False, timeout_s=STATUS_TIMEOUT_S)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Errors a stage reports as one clear line (see :func:`fmnist.cli.run_stage`)."""
+"""Errors a stage reports as one clear line (see :func:`fmnist.stage_runner.run_stage`)."""
 
 
 class PipelineError(Exception):

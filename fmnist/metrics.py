@@ -22,13 +22,13 @@ def lookup(metrics: Metrics, key: str) -> Any:
 
 def read_metrics(files: Sequence[str], rev: str | None) -> dict[str, Metrics]:
     """Each metrics file's content at ``rev`` (None: the workspace), through DVC."""
-    import dvc.api  # slow to import; only the commands that read revisions need it
+    from fmnist.dvc_adapter import DvcError, metrics_at_rev
 
     found: dict[str, Metrics] = {}
     for path in dict.fromkeys(files):
         try:
-            found[path] = dvc.api.metrics_show(path, rev=rev) or None
-        except Exception as exc:  # any DVC failure here means the metric is missing
-            log.warning("%s at %s: %s", path, rev or "workspace", exc)
+            found[path] = metrics_at_rev(path, rev) or None
+        except DvcError as exc:  # the metric is missing there: the caller says what that means
+            log.warning("%s", exc)
             found[path] = None
     return found

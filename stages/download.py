@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from fmnist.cli import run_stage
 from fmnist.data.download import download
 from fmnist.params import load_params
+from fmnist.stage_runner import run_stage
 
 
 def main(argv: Sequence[str] | None = None) -> None:

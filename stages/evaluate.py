@@ -13,12 +13,12 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from fmnist.cli import run_stage
 from fmnist.data.dataset import load_split
 from fmnist.evaluation.scoring import Evaluation, evaluate_models, load_predictors
 from fmnist.files import atomic_path, read_json, write_json
 from fmnist.models.hardware import detect_hardware, use_onednn_where_it_helps
 from fmnist.params import load_params
+from fmnist.stage_runner import run_stage
 
 log = logging.getLogger(__name__)
 

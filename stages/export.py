@@ -12,10 +12,10 @@ import json
 import logging
 from collections.abc import Sequence
 
-from fmnist.cli import run_stage
 from fmnist.data.dataset import load_split
 from fmnist.files import atomic_path
 from fmnist.models.hardware import detect_hardware, use_onednn_where_it_helps
+from fmnist.stage_runner import run_stage
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +28,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     images, labels = load_split(args.split, "test")
     use_onednn_where_it_helps(detect_hardware())  # before TensorFlow is imported
+    from fmnist.models.cnn_file import load_cnn_model
     from fmnist.models.export import export_cnn
-    from fmnist.models.store import load_cnn_model
 
     logging.getLogger("tf2onnx").setLevel(logging.WARNING)  # its every optimisation pass
     model = load_cnn_model(args.model)

@@ -13,7 +13,6 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from fmnist.cli import run_stage
 from fmnist.data.dataset import MODELS, load_split
 from fmnist.evaluation.figures import (
     confusion_figure,
@@ -24,6 +23,7 @@ from fmnist.evaluation.figures import (
 )
 from fmnist.files import atomic_path
 from fmnist.params import load_params
+from fmnist.stage_runner import run_stage
 
 log = logging.getLogger(__name__)
 

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from fmnist.cli import run_stage
 from fmnist.data.dataset import MODELS
 from fmnist.files import atomic_path, read_json, require_file, write_json
+from fmnist.stage_runner import run_stage
 
 log = logging.getLogger(__name__)
 

@@ -12,11 +12,11 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from fmnist.cli import run_stage
 from fmnist.data.dataset import read_raw, save_split
 from fmnist.data.split import class_counts, split_indices
 from fmnist.files import atomic_path, write_json
 from fmnist.params import load_params
+from fmnist.stage_runner import run_stage
 
 log = logging.getLogger(__name__)
 

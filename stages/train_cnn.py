@@ -15,13 +15,13 @@ from pathlib import Path
 
 from dvclive import Live
 
-from fmnist.cli import run_stage
 from fmnist.data.dataset import load_split
 from fmnist.errors import Interrupted
 from fmnist.files import atomic_path
 from fmnist.models.hardware import detect_hardware, tensorflow_gpus, use_onednn_where_it_helps
 from fmnist.params import load_params
 from fmnist.provenance import write_model_meta
+from fmnist.stage_runner import run_stage
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     # a saved state is resumed only for the same params, precision, code and data
     hardware = detect_hardware(tensorflow_gpus())
     splits = [Path(args.split) / f"{name}.npz" for name in ("train", "val")]
-    fingerprint = training_fingerprint(params.cnn, params.cnn.seed, hardware, splits, [__file__])
+    fingerprint = training_fingerprint(params.cnn, params.cnn.seed, hardware, splits)
     state = TrainingState(args.state, fingerprint)
     state.open()
 

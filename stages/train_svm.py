@@ -10,13 +10,13 @@ import argparse
 import logging
 from collections.abc import Sequence
 
-from fmnist.cli import run_stage
 from fmnist.data.dataset import load_split
 from fmnist.files import atomic_path
 from fmnist.models.store import save_svm_model
 from fmnist.models.svm import fit_svm, score_svm
 from fmnist.params import load_params
 from fmnist.provenance import write_model_meta
+from fmnist.stage_runner import run_stage
 
 log = logging.getLogger(__name__)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,10 +12,14 @@ import pytest
 
 from fmnist.data.idx import write_idx
 from tests.helpers import (
+    BASELINE,
     ROOT,
     DvcProject,
     PostgresServer,
     balanced_labels,
+    clone_baseline,
+    copy_project,
+    require_real_data,
     synthetic_images,
     write_params,
 )
@@ -50,28 +54,33 @@ def params_file(tmp_path: Path) -> Callable[..., Path]:
 @pytest.fixture
 def dvc_project(tmp_path: Path) -> Callable[..., DvcProject]:
     """Make a temp git repo holding this project's committed (and untracked) source files."""
+    return lambda name="project": copy_project(tmp_path / name)
 
-    def make(name: str = "project") -> DvcProject:
-        dest = tmp_path / name
-        listed = subprocess.run(
-            ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()
-        for rel in listed:
-            src = ROOT / rel
-            if src.is_file() and not rel.startswith(("metrics/", "plots/", "dvclive/", "reports/")):
-                (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(src, dest / rel)
-        (dest / "dvc.lock").unlink(missing_ok=True)
-        project = DvcProject(dest)
-        project.run("git", "init", "-q", "-b", "main")
-        project.commit("copy of the project")
-        return project
 
-    return make
+@pytest.fixture(scope="session")
+def baseline_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The slow tests' shared run (tests.helpers.BASELINE, the whole DAG, committed), made once
+    per test session: under pytest-xdist the first worker that needs it makes it while the
+    others wait on a file lock, then every worker reads the same one."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the session's folder, above each worker's own
+    path, done = shared / "baseline-run", shared / "baseline-run.done"
+    with open(shared / "baseline-run.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            require_real_data()
+            shutil.rmtree(path, ignore_errors=True)
+            copy_project(path).commit_baseline(**BASELINE)
+            done.touch()
+    return path
+
+
+@pytest.fixture
+def baseline_project(baseline_run: Path, tmp_path: Path) -> Callable[..., DvcProject]:
+    """A clone of the shared baseline run, outputs and run-cache included: a test trains only
+    what it changes."""
+    return lambda name="project": clone_baseline(baseline_run, tmp_path / name)
 
 
 @pytest.fixture

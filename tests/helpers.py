@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pytest
@@ -19,6 +20,9 @@ import yaml
 
 from fmnist.data.dataset import NUM_CLASSES
 from fmnist.params import Params, parse_params
+from fmnist.testing.servers import ServerUnavailable, free_ports
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[1]
 FMNIST = Path(sys.executable).parent / "fmnist"  # the console script pyproject.toml declares
@@ -76,12 +80,79 @@ def small_run(train_limit: int, epochs: int, dpi: int = 50) -> dict[str, dict[st
     }
 
 
+# The slow tests' shared run: one small run of the whole DAG on the real data, made once per test
+# session (tests/conftest.py: baseline_run), which each test clones with its cache and run-cache.
+# 2 epochs: the curves have a line to draw; dropout 0.2: the report test's grid holds this point.
+BASELINE = small_run(train_limit=1000, epochs=2, dpi=100)
+BASELINE["cnn"]["dropout"] = 0.2
+
+
+def unavailable(what: str, fix: str) -> None:
+    """Skip a test that needs ``what`` here; in CI, where .ci/run installs it, fail instead."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} missing in CI: .ci/run must {fix}")
+    pytest.skip(f"{what} missing: {fix}")
+
+
+def installed_server(kind: Callable[[], T]) -> T:
+    """A server of ``kind`` (not started yet); skip here, fail in CI, if it is not installed."""
+    try:
+        return kind()
+    except ServerUnavailable as exc:
+        unavailable(exc.what, exc.fix)
+
+
 def require_real_data() -> None:
     """Skip without Debian's dataset-fashion-mnist, except in CI, where it must be installed."""
     if not DEBIAN_DATA.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"{DEBIAN_DATA} missing in CI: .ci/run must install dataset-fashion-mnist")
-        pytest.skip(f"{DEBIAN_DATA} missing: apt-get install dataset-fashion-mnist")
+        unavailable(str(DEBIAN_DATA), "apt-get install dataset-fashion-mnist")
+
+
+def git_dvc_repo(path: Path) -> Path:
+    """``path`` as a git repo with a committer and DVC initialised (no commit yet)."""
+    from fmnist.dvc_adapter import run_dvc
+
+    for command in (
+        ["git", "init", "-q"],
+        ["git", "config", "user.email", "test@example.com"],
+        ["git", "config", "user.name", "test"],
+    ):
+        subprocess.run(command, cwd=path, check=True)
+    run_dvc(["init", "-q"], cwd=path)
+    return path
+
+
+def copy_project(dest: Path) -> DvcProject:
+    """A temp git repo holding this project's committed (and untracked) source files, without
+    results (they are made by the runs) and without dvc.lock."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    for rel in listed:
+        src = ROOT / rel
+        if src.is_file() and not rel.startswith(("metrics/", "plots/", "dvclive/", "reports/")):
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    (dest / "dvc.lock").unlink(missing_ok=True)
+    project = DvcProject(dest)
+    project.run("git", "init", "-q", "-b", "main")
+    project.commit("copy of the project")
+    return project
+
+
+def clone_baseline(baseline: Path, dest: Path) -> DvcProject:
+    """A git clone of the shared baseline run with its DVC cache and run-cache (hard links: DVC
+    never writes into a cache file) and its outputs checked out; no git remote."""
+    subprocess.run(["git", "clone", "-q", str(baseline), str(dest)], check=True)
+    project = DvcProject(dest)
+    project.run("git", "remote", "remove", "origin")
+    shutil.copytree(baseline / ".dvc" / "cache", dest / ".dvc" / "cache", copy_function=os.link)
+    project.dvc("checkout", "-q")
+    return project
 
 
 class DvcProject:
@@ -122,6 +193,27 @@ class DvcProject:
         self.run("git", "add", "-A")
         self.run("git", "commit", "-qm", message)
 
+    def isolate_home(self, home: Path) -> DvcProject:
+        """A HOME of this clone's own: the committed default remote (a directory under HOME),
+        DVC's site config and the SSH client's known_hosts are then its own."""
+        home.mkdir(parents=True, exist_ok=True)
+        self.env["HOME"] = str(home)
+        return self
+
+    def push_to_new_origin(self, origin: Path) -> None:
+        """Make ``origin`` a bare git repo, add it as remote ``origin`` and push main there."""
+        self.run("git", "init", "-q", "--bare", "-b", "main", str(origin))
+        self.run("git", "remote", "add", "origin", str(origin))
+        self.run("git", "push", "-q", "origin", "main")
+
+    def fingerprint(self, paths: Sequence[str]) -> dict[str, str]:
+        """The MD5 of each file: outputs and git-tracked summaries compared byte for byte."""
+        return {p: hashlib.md5((self.path / p).read_bytes()).hexdigest() for p in paths}
+
+    def cloud_status(self, *args: str) -> dict[str, Any]:
+        """`dvc status --cloud --json`: what the remote lacks (or has that this clone lacks)."""
+        return json.loads(self.dvc("status", "--cloud", "--json", *args).stdout)
+
     def commit_baseline(self, **changes: dict[str, Any]) -> None:
         """Apply params changes, run the pipeline and commit it all: the experiments' baseline."""
         self.set_params(**changes)
@@ -156,9 +248,7 @@ class PostgresServer:
     def __init__(self) -> None:
         found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
         if not found:
-            if os.environ.get("CI"):
-                pytest.fail("PostgreSQL missing in CI: .ci/run must install postgresql")
-            pytest.skip("PostgreSQL missing: apt-get install postgresql")
+            unavailable("PostgreSQL", "apt-get install postgresql")
         self.bin = found[-1].parent
         # its own directory under /tmp: pytest's tmp_path is private to root, and the server
         # runs as the postgres user
@@ -198,27 +288,3 @@ class PostgresServer:
             self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
         finally:
             shutil.rmtree(self.directory, ignore_errors=True)
-
-
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct free ports on 127.0.0.1: every socket is held until all are chosen,
-    so the system cannot hand out the same port twice (it did, one by one)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
-def wait_for(condition, what: str, timeout_s: float = 600, every_s: float = 1.0):
-    """Poll ``condition`` until it returns something true, and return that."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(every_s)
-    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")

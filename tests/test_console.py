@@ -36,3 +36,14 @@ def test_building_the_command_imports_no_heavy_library():
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "[]"
+
+
+def test_the_documented_examples_name_spaces_that_exist():
+    import re
+
+    import fmnist.console
+    from tests.helpers import project_params
+
+    spaces = set(project_params().search.spaces)
+    documented = re.findall(r"--space (\S+)", fmnist.console.__doc__)
+    assert documented and set(documented) <= spaces, (documented, spaces)

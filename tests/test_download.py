@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from fmnist.cli import run_stage
 from fmnist.data import download as download_module
 from fmnist.data.download import DownloadError, download
+from fmnist.stage_runner import run_stage
 from stages import download as download_stage
 
 

@@ -3,6 +3,7 @@
 import copy
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from importlib import metadata
@@ -160,3 +161,51 @@ def test_the_ci_report_shows_only_what_differs_between_the_environments():
         {"model": "svm", "package": "platform", "baseline": None, "now": "linux x86_64"},
     ]
     assert environment_changes(new, new).empty
+
+
+def test_env_check_words_every_kind_of_difference():
+    from commands.env_check import differences
+
+    uv_says = (
+        "Would uninstall 2 packages\nWould install 2 packages\n - pyyaml==6.0.2\n + pyyaml==6.0.4\n"
+        " - six==1.16.0\n + numpy==2.3.1\nerror: The environment is outdated\n"
+    )
+    assert differences(uv_says) == [
+        "numpy missing (uv.lock pins 2.3.1)",
+        "pyyaml 6.0.2 (uv.lock pins 6.0.4)",
+        "six 1.16.0 (not in uv.lock)",
+    ]
+    assert differences("Would make no changes\n") == []
+
+
+@pytest.mark.slow
+def test_make_env_check_fails_on_a_drifted_venv_and_changes_nothing(tmp_path):
+    """A venv made from the lock (uv links the files from its cache: seconds) passes; after
+    `uv pip install pyyaml==6.0.2` into it, `make env-check` exits 2 naming pyyaml, and the
+    drifted version is still there afterwards (no re-sync)."""
+    venv = tmp_path / "venv"
+    uv = Path(sys.executable).parent / "uv"
+    env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(venv), "UV_PYTHON": sys.executable}
+    subprocess.run(
+        [str(uv), "sync", "--locked", "--extra", "dev", "-q"], cwd=ROOT, env=env, check=True
+    )
+
+    def env_check():
+        return subprocess.run(
+            ["make", "-s", "env-check", f"VENV={venv}", "EXTRAS="],
+            cwd=ROOT, capture_output=True, text=True,
+        )  # fmt: skip
+
+    assert env_check().stdout == f"env-check: {venv} holds exactly what uv.lock pins\n"
+    locked = metadata.version("pyyaml")
+    subprocess.run([str(uv), "pip", "install", "-q", "--python", str(venv / "bin" / "python"),
+                    "pyyaml==6.0.2"], check=True)  # fmt: skip
+    drifted = env_check()
+    assert drifted.returncode == 2
+    assert drifted.stderr.splitlines()[0] == (
+        f"error: env-check: {venv} differs from uv.lock in 1 package(s): pyyaml 6.0.2 (uv.lock "
+        f"pins {locked}); run `make venv` to install exactly uv.lock"
+    )
+    shown = subprocess.run([str(uv), "pip", "show", "pyyaml", "--python", str(venv / "bin" / "python")],
+                           capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert "Version: 6.0.2" in shown.splitlines()  # env-check put nothing back

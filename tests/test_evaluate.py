@@ -79,8 +79,8 @@ def test_evaluate_models_scores_both_and_writes_every_file(tmp_path):
 
 
 def test_the_stage_answers_a_truncated_model_with_one_line_and_writes_nothing(tmp_path, capsys):
-    from fmnist.cli import run_stage
     from fmnist.data.dataset import save_split
+    from fmnist.stage_runner import run_stage
     from stages.evaluate import main
 
     (tmp_path / "split").mkdir()

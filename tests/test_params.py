@@ -1,10 +1,10 @@
 import pytest
 import yaml
 
-from fmnist.cli import run_stage
 from fmnist.errors import ParamsError
 from fmnist.models.cnn import layer_filters
 from fmnist.params import CnnParams, SvmParams, build_section, load_params
+from fmnist.stage_runner import run_stage
 from stages import split as split_stage
 from tests.helpers import ROOT, project_params, raw_params
 

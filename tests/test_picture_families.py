@@ -2,7 +2,7 @@
 
 A small CNN (the project's model and augmentation, three epochs on 30,000 real training
 images) is trained here, so the test runs on a fresh clone before the pipeline has made its models. Each family
-of :mod:`tests.pictures` (1,000 test images written as picture files, read back through
+of :mod:`fmnist.testing.pictures` (1,000 test images written as picture files, read back through
 ``read_items``) must score within its tolerance of the plain 28x28 PNGs. The trained
 pipeline's numbers are in docs/models.md (``benchmarks/picture_families.py``).
 """
@@ -18,8 +18,8 @@ from fmnist.data.dataset import to_cnn_input
 from fmnist.data.idx import read_idx
 from fmnist.inference.inputs import read_items
 from fmnist.models.cnn import build_cnn
+from fmnist.testing.pictures import FAMILIES, build_family
 from tests.helpers import DEBIAN_DATA, project_params, require_real_data
-from tests.pictures import FAMILIES, build_family
 
 pytestmark = pytest.mark.slow
 IMAGES = 1000

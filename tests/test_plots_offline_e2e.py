@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -12,12 +11,11 @@ from pathlib import Path
 import pytest
 from dvc_render.html import PAGE_HTML
 
-from tests.helpers import ROOT, DvcProject, require_real_data, small_run
+from tests.helpers import ROOT, DvcProject, unavailable
 
 pytestmark = pytest.mark.slow
 
 ARTIFACTS = ROOT / "build" / "test-artifacts"
-SMALL = small_run(train_limit=1000, epochs=2, dpi=100)
 # Injected into a copy of the page (never into the product): record script errors from the
 # first moment, then after rendering report, per plot div, whether a chart or image is there.
 CATCH_ERRORS = """<script>
@@ -47,9 +45,7 @@ def chromium() -> str:
     for name in ("chromium", "chromium-browser", "google-chrome"):
         if path := shutil.which(name):
             return path
-    if os.environ.get("CI"):
-        pytest.fail("no chromium in CI: .ci/run must install it")
-    pytest.skip("no chromium: apt-get install chromium (.ci/run installs it)")
+    unavailable("chromium", "apt-get install chromium")
 
 
 def browse(page: Path, *flags: str) -> subprocess.CompletedProcess:
@@ -79,11 +75,8 @@ def browser_report(page: Path) -> dict:
     return json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
 
 
-def test_plots_page_renders_every_chart_offline(dvc_project):
-    require_real_data()
-    project: DvcProject = dvc_project()
-    project.set_params(**SMALL)
-    project.dvc("repro")
+def test_plots_page_renders_every_chart_offline(baseline_project):
+    project: DvcProject = baseline_project()  # the shared small run of the whole DAG
     project.dvc("plots", "show", "-o", "dvc_plots")
     page = project.path / "dvc_plots" / "index.html"
     assert "cdn.jsdelivr.net" not in page.read_text()

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from fmnist.data.dataset import CLASS_NAMES, load_split, to_cnn_input
-from tests.helpers import FMNIST, DvcProject, require_real_data, small_run
+from tests.helpers import FMNIST, DvcProject
 
 pytestmark = pytest.mark.slow
 
@@ -27,12 +27,8 @@ def top1(result: subprocess.CompletedProcess) -> list[str]:
     return pd.read_csv(io.StringIO(result.stdout))["label_1"].tolist()
 
 
-def test_predict_agrees_with_evaluate_exports_and_revisions(dvc_project, tmp_path):
-    require_real_data()
-    project = dvc_project()
-    project.set_params(**small_run(train_limit=1000, epochs=1))
-    project.dvc("repro")
-    project.commit("baseline")
+def test_predict_agrees_with_evaluate_exports_and_revisions(baseline_project, tmp_path):
+    project = baseline_project()  # the shared small run of the whole DAG, committed
 
     # all 10,000 test images as PNG files, classified through the entry point
     images, labels = load_split(project.path / "data" / "split", "test")

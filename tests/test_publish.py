@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from fmnist.cli import run_stage
+from fmnist.stage_runner import run_stage
 from stages import publish
 
 CNN_ENVIRONMENT = {"lock": "sha256:ab", "python": "3.11.7", "packages": {"keras": "3.15.1"}}

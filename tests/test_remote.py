@@ -1,11 +1,16 @@
 """`make push` / `make pull`: the SSH host-key decision and the line that names the remote."""
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from commands.remote import DOCS, RemoteInfo, default_remote, host_key_problem
 from fmnist.errors import PipelineError
+from tests.helpers import ROOT
 
 SSH = RemoteInfo("shared", "ssh://me@127.0.0.1:2222/srv/dvc")
 KNOWN = Path("/home/me/.ssh/known_hosts")
@@ -63,3 +68,33 @@ def test_an_unconfigured_remote_is_one_line(tmp_path, monkeypatch):
         PipelineError, match=r"^remote 'nosuch' is not configured \(`dvc remote list`\)$"
     ):
         default_remote()
+
+
+def test_a_pull_that_finds_outputs_missing_names_them_not_the_keys(tmp_path):
+    """A real `dvc pull` from a directory remote that lacks one of two tracked files: the last
+    line names the missing file and says a clone that has it must push; no credentials advice."""
+    remote_dir = tmp_path / "remote"
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DVC_NO_ANALYTICS": "1"}
+
+    def run(*args, check=True):
+        return subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, check=check)
+
+    run("git", "init", "-q")
+    run(sys.executable, "-m", "dvc", "init", "-q")
+    (repo / "pushed.txt").write_text("on the remote\n")
+    (repo / "unpushed.txt").write_text("only in the clone that made it\n")
+    run(sys.executable, "-m", "dvc", "add", "-q", "pushed.txt", "unpushed.txt")
+    run(sys.executable, "-m", "dvc", "remote", "add", "-d", "shared", str(remote_dir))
+    run(sys.executable, "-m", "dvc", "push", "-q", "pushed.txt")
+    shutil.rmtree(repo / ".dvc" / "cache")
+    (repo / "pushed.txt").unlink()
+    (repo / "unpushed.txt").unlink()
+    pulled = run(sys.executable, "-m", "commands.remote", "pull", check=False)
+    assert pulled.returncode == 2
+    assert pulled.stderr.strip().splitlines()[-1] == (
+        f"error: remote 'shared' ({remote_dir}) lacks 1 output(s) of dvc.lock: unpushed.txt; a "
+        "clone that has them must `make push` (or run `dvc repro` here to make them)"
+    )
+    assert (repo / "pushed.txt").read_text() == "on the remote\n"  # what it has, it pulled

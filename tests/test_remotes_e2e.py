@@ -22,12 +22,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.helpers import FMNIST, ROOT, TARGET, DvcProject, require_real_data, small_run
-from tests.servers import Remote, S3Server, SshServer, new_key
+from fmnist.testing.servers import Remote, S3Server, SshServer, new_key
+from tests.helpers import FMNIST, ROOT, TARGET, DvcProject, installed_server
 
 pytestmark = pytest.mark.slow
 
-SMALL = small_run(train_limit=500, epochs=1)
 OUTPUTS = ("data/split/train.npz", "models/cnn.keras", "models/svm.skops", "results/cnn.json")
 TRACKED = ("metrics/cnn.json", "metrics/svm.json", "dvc.lock")
 
@@ -38,19 +37,11 @@ def servers():
     started = []
     try:
         for kind in (S3Server, SshServer):
-            started.append(kind().start())
+            started.append(installed_server(kind).start())
         yield started
     finally:
-        for server in started:
-            server.close()
-
-
-def fingerprint(project: DvcProject, paths=OUTPUTS + TRACKED) -> dict[str, str]:
-    return {p: hashlib.md5((project.path / p).read_bytes()).hexdigest() for p in paths}
-
-
-def cloud_status(project: DvcProject) -> dict:
-    return json.loads(project.dvc("status", "--cloud", "--json").stdout)
+        for running in started:
+            running.close()
 
 
 def with_home(project: DvcProject, home: Path, *servers) -> DvcProject:
@@ -59,8 +50,7 @@ def with_home(project: DvcProject, home: Path, *servers) -> DvcProject:
     (home / ".ssh").mkdir(parents=True, exist_ok=True)
     pins = [s.known_hosts() for s in servers if isinstance(s, SshServer)]
     (home / ".ssh" / "known_hosts").write_text("".join(pins))
-    project.env["HOME"] = str(home)
-    return project
+    return project.isolate_home(home)
 
 
 def clone(origin: Path, path: Path, server, remote: Remote) -> DvcProject:
@@ -77,20 +67,15 @@ def make(project: DvcProject, action: str) -> subprocess.CompletedProcess:
     return project.run(sys.executable, "-m", "commands.remote", action, check=False)
 
 
-def test_share_through_real_servers_with_faults(servers, dvc_project, tmp_path):
-    require_real_data()
+def test_share_through_real_servers_with_faults(servers, baseline_project, tmp_path):
     origin = tmp_path / "origin.git"
-    a = with_home(dvc_project("a"), tmp_path / "home-a", *servers)
-    a.set_params(**SMALL)
-    a.dvc("repro")  # the whole DAG: `make pull` fetches every output of dvc.lock
-    a.commit("baseline")
-    baseline = fingerprint(a)
+    # the shared small run of the whole DAG: `make pull` fetches every output of dvc.lock
+    a = with_home(baseline_project("a"), tmp_path / "home-a", *servers)
+    baseline = a.fingerprint(OUTPUTS + TRACKED)
     # --temp: in a copy, so the workspace keeps the committed baseline that `make push` sends
     a.dvc("exp", "run", "--temp", "-n", "one-conv", "-S", "cnn.conv_layers=1", TARGET)
-    assert fingerprint(a) == baseline
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)
-    a.run("git", "remote", "add", "origin", str(origin))
-    a.run("git", "push", "-q", "origin", "main")
+    assert a.fingerprint(OUTPUTS + TRACKED) == baseline
+    a.push_to_new_origin(origin)
     a.run("gto", "register", "cnn")
     a.run("git", "push", "-q", "origin", "--tags")
     example = str(ROOT / "docs" / "examples")
@@ -165,7 +150,7 @@ def share_and_break(
     assert make(a, "push").returncode == 0
     a.dvc("exp", "push", "origin", "one-conv")
     print(f"{remote.name}: push completed in {time.perf_counter() - start:.1f} s")
-    assert cloud_status(a) == {}
+    assert a.cloud_status() == {}
 
     # clone B: its own HOME and cache; everything from the server, no stage runs
     b = clone(origin, root / "b", server, remote)
@@ -173,7 +158,7 @@ def share_and_break(
     pulled = make(b, "pull")
     assert pulled.returncode == 0, pulled.stderr
     print(f"{remote.name}: clone B pulled in {time.perf_counter() - start:.1f} s")
-    assert fingerprint(b) == baseline  # every file as A made it
+    assert b.fingerprint(OUTPUTS + TRACKED) == baseline  # every file as A made it
     assert json.loads(b.dvc("status", "--json").stdout) == {}
     assert "Running stage" not in b.dvc("repro").stdout
     assert not (root / "home-b" / ".cache" / "fmnist-dvc").exists()  # not the local remote
@@ -221,12 +206,12 @@ def cloud_status_fails_or_differs(project: DvcProject) -> bool:
 def test_an_unknown_or_changed_ssh_host_key_stops_make_push(dvc_project, tmp_path):
     """DVC's SSH client accepts any host key (sshfs passes known_hosts=None to asyncssh), so
     `make push` checks the key with OpenSSH's tools first and refuses before anything moves."""
-    server, impostor = SshServer(), SshServer()
+    ssh, impostor = installed_server(SshServer), installed_server(SshServer)
     try:
-        server.start()
+        ssh.start()
         impostor.start()
-        project = with_home(dvc_project(), tmp_path / "home", server)
-        remote = server.remote()
+        project = with_home(dvc_project(), tmp_path / "home", ssh)
+        remote = ssh.remote()
         remote.configure(project.dvc)
         (project.path / "note.txt").write_text("shared")
         project.dvc("add", "note.txt")
@@ -236,20 +221,20 @@ def test_an_unknown_or_changed_ssh_host_key_stops_make_push(dvc_project, tmp_pat
         unknown = make(project, "push")
         assert unknown.returncode == 2
         assert unknown.stderr.strip().splitlines() == [
-            f"error: remote '{remote.name}' ({remote.url}): [127.0.0.1]:{server.port} is not in "
+            f"error: remote '{remote.name}' ({remote.url}): [127.0.0.1]:{ssh.port} is not in "
             f"{known_hosts}, and DVC's SSH client checks no host key; compare `ssh-keyscan -p "
-            f"{server.port} 127.0.0.1 | ssh-keygen -lf -` with the fingerprint the server's admin "
-            f"gives you, then `ssh-keyscan -p {server.port} 127.0.0.1 >> {known_hosts}`"
+            f"{ssh.port} 127.0.0.1 | ssh-keygen -lf -` with the fingerprint the server's admin "
+            f"gives you, then `ssh-keyscan -p {ssh.port} 127.0.0.1 >> {known_hosts}`"
         ]
         # the impostor's key pinned for this address: the real server's key does not match
-        known_hosts.write_text(impostor.known_hosts().replace(str(impostor.port), str(server.port)))
+        known_hosts.write_text(impostor.known_hosts().replace(str(impostor.port), str(ssh.port)))
         changed = make(project, "push")
         assert changed.returncode == 2 and "is not the one" in changed.stderr
-        assert server.objects() == 0  # nothing was pushed
+        assert ssh.objects() == 0  # nothing was pushed
 
-        known_hosts.write_text(server.known_hosts())
+        known_hosts.write_text(ssh.known_hosts())
         assert make(project, "push").returncode == 0
-        assert server.objects() == 1
+        assert ssh.objects() == 1
     finally:
-        server.close()
+        ssh.close()
         impostor.close()

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from matplotlib import image
 
-from tests.helpers import FMNIST, TARGET, DvcProject, raw_params, require_real_data, small_run
+from tests.helpers import FMNIST, TARGET, DvcProject, raw_params, require_real_data
 
 pytestmark = pytest.mark.slow
 GRID_KEYS = ("cnn.conv_layers", "cnn.dropout")
@@ -18,21 +18,17 @@ def report(project: DvcProject, check: bool = True):
     return project.run(str(FMNIST), "report", "--out", "reports", check=check)
 
 
-def test_a_queued_sweep_with_seeds_becomes_a_report(dvc_project):
+def test_a_queued_sweep_with_seeds_becomes_a_report(dvc_project, baseline_project):
     require_real_data()
-    project = dvc_project()
-    params = small_run(train_limit=1000, epochs=2)
-    params["cnn"]["dropout"] = 0.2  # the grid's dropout, so the baseline is one of its points
-    project.set_params(**params)
-    project.commit("small params")
-
-    refused = report(project, check=False)  # nothing has run yet: one error, no files
+    unrun = dvc_project("unrun")
+    refused = report(unrun, check=False)  # nothing has run yet: one error, no files
     assert refused.returncode == 2
     assert refused.stderr.strip().splitlines()[-1].startswith("error: no finished experiment")
-    assert not (project.path / "reports").exists()
+    assert not (unrun.path / "reports").exists()
 
-    project.dvc("repro")
-    project.commit("baseline results")
+    # the shared small run, committed; its dropout is the grid's, so it is one of its points
+    project = baseline_project()
+    assert raw_params(project.path / "params.yaml")["cnn"]["dropout"] == 0.2
     grid = ["-S", "cnn.conv_layers=1,2", "-S", "cnn.dropout=0.2", "-S", "cnn.seed=42,1"]
     # the report reads metrics and predictions: each experiment runs the DAG up to TARGET
     project.dvc("exp", "run", "--queue", TARGET, *grid)

@@ -6,10 +6,10 @@ import keras
 import numpy as np
 import pytest
 
-from fmnist.cli import INTERRUPTED_EXIT, run_stage
 from fmnist.errors import Interrupted
 from fmnist.models.resume import STOP_AFTER_EPOCH, TrainingState, run_fingerprint
 from fmnist.models.training import train_cnn
+from fmnist.stage_runner import INTERRUPTED_EXIT, run_stage
 from tests.helpers import balanced_labels, project_params, synthetic_images
 
 

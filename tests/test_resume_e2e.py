@@ -7,9 +7,9 @@ import json
 import pandas as pd
 import pytest
 
-from fmnist.cli import INTERRUPTED_EXIT
 from fmnist.models.resume import STOP_AFTER_EPOCH
-from tests.helpers import TARGET, DvcProject, require_real_data, small_run
+from fmnist.stage_runner import INTERRUPTED_EXIT
+from tests.helpers import BASELINE, TARGET, DvcProject, require_real_data, small_run
 
 pytestmark = pytest.mark.slow
 
@@ -79,10 +79,8 @@ def test_interrupted_training_resumes_and_a_param_change_starts_fresh(dvc_projec
     assert curve(project)["step"].tolist() == [0, 1, 2, 3]
 
 
-def test_a_killed_queued_experiment_fails_and_runs_cleanly_when_queued_again(dvc_project):
-    require_real_data()
-    project = dvc_project()
-    project.commit_baseline(**small_run(train_limit=1000, epochs=3))
+def test_a_killed_queued_experiment_fails_and_runs_cleanly_when_queued_again(baseline_project):
+    project = baseline_project()  # the shared small run, committed
 
     project.dvc("exp", "run", "--queue", TARGET, "-n", "killed", "-S", "cnn.dropout=0.3")
     project.env[STOP_AFTER_EPOCH] = "1"  # the queue's worker inherits it: stopped like a kill
@@ -98,5 +96,5 @@ def test_a_killed_queued_experiment_fails_and_runs_cleanly_when_queued_again(dvc
     status = project.wait_for_queue()
     assert "Success" in status, status
     epochs = project.experiments()["again"]["metrics"]["metrics/cnn_train.json"]["data"]["epochs_run"]
-    assert epochs == 3  # all epochs, from a clean start
+    assert epochs == BASELINE["cnn"]["epochs"] == 2  # all epochs, from a clean start
     assert not (project.path / ".train_state" / "cnn").exists()  # the workspace was not involved

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -11,18 +12,14 @@ import pytest
 import yaml
 
 from fmnist.console import main
+from fmnist.dvc_adapter import DvcError, DvcResult, failure_reason, run_dvc
 from fmnist.errors import ParamsError
 from fmnist.params import parse_params
+from fmnist.search.objective import Objective, exp_run_command
 from fmnist.search.space import Metric, check_space, grid
-from fmnist.search.study import (
-    Objective,
-    exp_run_command,
-    failure_reason,
-    open_storage,
-    run_command,
-    run_worker,
-)
-from tests.helpers import ROOT, raw_params
+from fmnist.search.storage import open_storage, open_study
+from fmnist.search.worker import run_worker
+from tests.helpers import ROOT, git_dvc_repo, raw_params
 
 DIM = {"type": "float", "low": 0.001, "high": 0.01, "log": True, "choices": None}
 
@@ -85,20 +82,21 @@ def test_the_committed_spaces_are_valid_and_the_grid_is_the_studys():
 def test_a_trial_is_one_dvc_exp_run_with_every_searched_value():
     values = {"cnn.learning_rate": 0.004, "cnn.batch_size": 128, "x.y": True}
     assert exp_run_command("s-3", values, "publish") == [
-        "dvc", "exp", "run", "--temp", "-n", "s-3",
+        "exp", "run", "--temp", "-n", "s-3",
         "-S", "cnn.learning_rate=0.004", "-S", "cnn.batch_size=128", "-S", "x.y=true",
         "publish",  # the trial reproduces the stage that writes the metric, and its dependencies
     ]  # fmt: skip
 
 
 def fake_dvc(scores, calls):
-    """Stands in for the `dvc exp run` subprocess: the score of each learning rate, or a failure."""
+    """Stands in for run_dvc's `dvc exp run`: the score of each learning rate, or a failure."""
 
-    def run(args):
+    def run(args, *, timeout_s=None, check=True):
         calls.append(args)
         lr = float(args[args.index("-S") + 1].split("=")[1])
-        ok = scores[lr] is not None
-        return subprocess.CompletedProcess(args, 0 if ok else 1, "", "" if ok else "ERROR: boom")
+        if scores[lr] is None and check:
+            raise DvcError(args, "ERROR: boom")
+        return DvcResult(args, 0)
 
     return run
 
@@ -117,10 +115,12 @@ def test_a_failed_trial_is_retried_once_and_no_grid_point_runs_twice(tmp_path):
     metric = Metric("metrics/cnn_train.json", "best_val_accuracy")
 
     def read(metric, name):
-        lr = float(next(a for a in calls if a[5] == name)[7].split("=")[1])
+        lr = float(next(a for a in calls if a[4] == name)[6].split("=")[1])
         return scores[lr]
 
-    objective = Objective(space, metric, "publish", run=fake_dvc(scores, calls), read_metric=read)
+    objective = Objective(
+        space, metric, "publish", timeout_s=60, run=fake_dvc(scores, calls), read_metric=read
+    )
     run_worker(study, objective, trials=3, poll_s=0, report=lines.append)
     trials = {(t.params["cnn.learning_rate"], t.state.name) for t in study.get_trials()}
     # 0.004 failed, was retried once (the retry fails too, and is not retried again); the
@@ -194,7 +194,6 @@ def test_bad_input_is_one_line_exit_2_and_no_experiment(repo, capsys, argv, chan
 
 def test_a_study_records_its_sampler_and_joining_needs_an_existing_one(tmp_path):
     from fmnist.errors import PipelineError
-    from fmnist.search.study import open_study
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # Optuna's "experimental" notes are not the user's news
@@ -213,27 +212,33 @@ def test_a_study_records_its_sampler_and_joining_needs_an_existing_one(tmp_path)
         open_study(storage, "g", join=True, direction="minimize", sampler=sampler)
 
 
-def test_the_stages_a_trial_starts_run_with_this_python_even_outside_the_venv(monkeypatch):
+def dvc_repo(path: Path, stages: str) -> None:
+    """A git repo with DVC initialised and the given dvc.yaml ``stages:`` body."""
+    git_dvc_repo(path)
+    (path / "dvc.yaml").write_text("stages:\n" + stages)
+
+
+def test_the_stages_dvc_starts_run_with_this_python_even_outside_the_venv(tmp_path, monkeypatch):
     # a shell whose PATH does not have the venv (`fmnist search` run as .venv/bin/fmnist)
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
-    found = run_command(["sh", "-c", "command -v python"]).stdout.strip()
-    assert found == str(Path(sys.executable).parent / "python")
+    dvc_repo(tmp_path, "  where:\n    cmd: command -v python > where.txt\n    outs: [where.txt]\n")
+    run_dvc(["repro"], cwd=tmp_path)
+    assert (tmp_path / "where.txt").read_text().strip() == str(Path(sys.executable).parent / "python")
 
 
-def test_a_failed_trial_says_the_failing_stage_s_own_error_line(tmp_path, monkeypatch):
+def test_a_failed_dvc_command_says_the_failing_stage_s_own_error_line(tmp_path):
     """A real `dvc repro` of a stage that fails: DVC's last line names the stage and its exit
     code only; the reason shows the stage's own last error line too."""
-    monkeypatch.chdir(tmp_path)
-    for command in (["git", "init", "-q"], ["dvc", "init", "-q"]):
-        assert run_command(command).returncode == 0
-    Path("fail.py").write_text(
+    (tmp_path / "fail.py").write_text(
         "import sys\nprint('working...')\nprint('error: params.yaml: cnn.dropout: 1.5 is not "
         "in [0, 1)', file=sys.stderr)\nsys.exit(2)\n"
     )
-    Path("dvc.yaml").write_text("stages:\n  train:\n    cmd: python fail.py\n")
-    result = run_command(["dvc", "repro"])
-    assert result.returncode != 0
-    reason = failure_reason(result.stderr)
+    dvc_repo(tmp_path, "  train:\n    cmd: python fail.py\n")
+    assert run_dvc(["repro"], cwd=tmp_path, check=False).returncode != 0
+    with pytest.raises(DvcError) as raised:
+        run_dvc(["repro"], cwd=tmp_path)
+    reason = raised.value.reason
+    assert str(raised.value) == f"dvc repro: {reason}" and not raised.value.timed_out
     assert reason.startswith("ERROR: failed to reproduce 'train'")
     assert reason.endswith("; the stage said: error: params.yaml: cnn.dropout: 1.5 is not in [0, 1)")
     # a traceback's last line is a stage error too; DVC's line alone when the stage said nothing
@@ -244,3 +249,43 @@ def test_a_failed_trial_says_the_failing_stage_s_own_error_line(tmp_path, monkey
     assert (
         failure_reason("ERROR: failed to reproduce 'train'") == "ERROR: failed to reproduce 'train'"
     )
+
+
+def test_a_trial_past_its_time_limit_is_ended_failed_and_the_worker_goes_on(tmp_path, monkeypatch):
+    """Real `dvc exp run`s of a stage that sleeps for one value of its param: that trial is
+    ended at search.trial_timeout_s with the stage it started, failed with the reason, not
+    retried, and the next trial completes."""
+    monkeypatch.chdir(tmp_path)
+    marker = f"fmnist-sleeper-{tmp_path.name}"
+    (tmp_path / "work.py").write_text(
+        "import json, time, yaml\n"
+        "nap = yaml.safe_load(open('params.yaml'))['nap']\n"
+        f"time.sleep(nap)  # {marker}\n"
+        "json.dump({'score': 1 / (1 + nap)}, open('m.json', 'w'))\n"
+    )
+    (tmp_path / "params.yaml").write_text("nap: 0\n")
+    dvc_repo(tmp_path, f"  work:\n    cmd: python work.py {marker}\n    params: [nap]\n"
+                       "    deps: [work.py]\n    metrics: [m.json: {cache: false}]\n")  # fmt: skip
+    run_dvc(["repro"])  # the baseline the experiments start from, as for a real search
+    subprocess.run(["git", "add", "-A"], check=True)
+    subprocess.run(["git", "commit", "-qm", "sleeper"], check=True)
+    space = parse_params(raw_params()).search.spaces["default"]
+    space = type(space)("tpe", 2, {"nap": type(space.params["cnn.dropout"])(
+        "categorical", choices=[0, 120])})  # fmt: skip
+    storage = open_storage(f"sqlite:///{tmp_path}/s.db", heartbeat_s=60, grace_s=120)
+    study = optuna.create_study(storage=storage, study_name="t", direction="maximize")
+    study.enqueue_trial({"nap": 120})  # first the sleeper, then a trial that finishes
+    study.enqueue_trial({"nap": 0})
+    objective = Objective(space, Metric("m.json", "score"), "work", timeout_s=8)
+    lines = []
+    started = time.monotonic()
+    run_worker(study, objective, trials=1, poll_s=0, report=lines.append)
+    took = time.monotonic() - started
+    first, second = study.get_trials()
+    assert first.state.name == "FAIL" and second.state.name == "COMPLETE"
+    assert first.user_attrs["error"] == "t-0: ran past its time limit of 8 s and was ended"
+    assert second.value == 1.0 and len(study.get_trials()) == 2  # no retry of the sleeper
+    assert "ran past its time limit of 8 s" in lines[0]
+    assert took < 100, took  # the 120 s sleep did not run out
+    left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout
+    assert left == "", "the stage the timed-out trial started is still running"

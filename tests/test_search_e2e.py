@@ -17,8 +17,8 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from tests.helpers import FMNIST, ROOT, DvcProject, require_real_data, small_run, wait_for
-from tests.servers import S3Server
+from fmnist.testing.servers import S3Server, wait_for
+from tests.helpers import FMNIST, ROOT, DvcProject, installed_server
 
 pytestmark = pytest.mark.slow
 
@@ -62,34 +62,27 @@ def experiment_names(project: DvcProject) -> set[str]:
 
 @pytest.fixture
 def s3():
-    server = S3Server()
+    s3_server = installed_server(S3Server)
     try:
-        yield server.start()
+        yield s3_server.start()
     finally:
-        server.close()
+        s3_server.close()
 
 
 def on_s3(project: DvcProject, s3: S3Server, home: Path) -> DvcProject:
     """The clone's own HOME, and the S3 remote as its default (credentials in config.local)."""
-    home.mkdir()
-    project.env["HOME"] = str(home)
-    s3.remote().configure(project.dvc)
+    s3.remote().configure(project.isolate_home(home).dvc)
     return project
 
 
 def test_two_workers_share_a_postgres_study_and_a_killed_trial_is_retried(
-    dvc_project, tmp_path, postgres, s3, request
+    baseline_project, tmp_path, postgres, s3, request
 ):
-    require_real_data()
     origin = tmp_path / "origin.git"
-    a = on_s3(dvc_project("a"), s3, tmp_path / "home-a")
-    a.set_params(**small_run(train_limit=500, epochs=1))
+    a = on_s3(baseline_project("a"), s3, tmp_path / "home-a")  # the shared small run
     a.set_params(search={"spaces": {"tiny": SPACE}})
-    a.dvc("repro")
-    a.commit("baseline")
-    a.run("git", "init", "-q", "--bare", "-b", "main", str(origin))
-    a.run("git", "remote", "add", "origin", str(origin))
-    a.run("git", "push", "-q", "origin", "main")
+    a.commit("the search space")
+    a.push_to_new_origin(origin)
     a.dvc("push", "--run-cache")
     b = DvcProject(tmp_path / "b")
     a.run("git", "clone", "-q", str(origin), str(b.path))
@@ -98,7 +91,7 @@ def test_two_workers_share_a_postgres_study_and_a_killed_trial_is_retried(
     start = time.perf_counter()
     first = worker(a, postgres.url, "--study", "s")
     request.addfinalizer(lambda: _kill(first))
-    study = wait_for(lambda: _load(postgres.url), "the study")
+    study = wait_for(lambda: _alive(first) and _load(postgres.url), "the study")
 
     def a_in_second_trial():
         mine = [t for t in study.get_trials() if _pid(t) == first.pid]
@@ -183,6 +176,14 @@ def _kill(process: subprocess.Popen) -> None:
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def _alive(process: subprocess.Popen) -> bool:
+    """True while ``process`` runs; a worker that ended early fails the test with its output."""
+    if process.poll() is not None:
+        out, err = process.communicate()
+        raise AssertionError(f"the worker ended early (exit {process.returncode}):\n{out}\n{err}")
+    return True
 
 
 def _load(url: str) -> optuna.Study | None:

@@ -13,17 +13,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.helpers import DvcProject, require_real_data, small_run
+from tests.helpers import DvcProject
 
 pytestmark = pytest.mark.slow
 
-SMALL = small_run(train_limit=1000, epochs=1)
 OUTPUTS = ("models/cnn.keras", "models/svm.skops", "results/cnn.json", "plots/curves.png")
 TRACKED = ("metrics/cnn.json", "metrics/svm.json", "metrics/cnn_train.json", "dvc.lock")
-
-
-def fingerprint(project: DvcProject, paths=OUTPUTS + TRACKED) -> dict[str, str]:
-    return {p: hashlib.md5((project.path / p).read_bytes()).hexdigest() for p in paths}
 
 
 def dvc_status(project: DvcProject, *args: str) -> dict:
@@ -34,20 +29,17 @@ def git_changes(project: DvcProject) -> str:
     return project.run("git", "status", "--porcelain").stdout
 
 
-def test_run_cache_remote_and_experiments_shared_between_clones(dvc_project, tmp_path):
-    require_real_data()
+def test_run_cache_remote_and_experiments_shared_between_clones(baseline_project, tmp_path):
     storage, origin = tmp_path / "storage", tmp_path / "origin.git"
-    a = dvc_project("a")
-    a.set_params(**SMALL)
+    a = baseline_project("a")  # the shared small run, committed
     # the committed default remote, pointed at this test's own directory
     a.dvc("remote", "modify", "local", "url", str(storage))
-    a.dvc("repro")
-    a.commit("baseline")
-    baseline = fingerprint(a)
+    a.commit("this test's remote")
+    baseline = a.fingerprint(OUTPUTS + TRACKED)
 
     # an experiment, then back to the committed params: restored from the run-cache
     a.dvc("exp", "run", "-n", "one-conv", "-S", "cnn.conv_layers=1")
-    one_conv = fingerprint(a, ("models/cnn.keras", "metrics/cnn.json"))
+    one_conv = a.fingerprint(("models/cnn.keras", "metrics/cnn.json"))
     one_conv_metrics = json.loads((a.path / "metrics" / "cnn.json").read_text())
     one_conv_md5 = one_conv["models/cnn.keras"]  # DVC names a file's cache object by its MD5
     assert one_conv["models/cnn.keras"] != baseline["models/cnn.keras"]
@@ -55,13 +47,11 @@ def test_run_cache_remote_and_experiments_shared_between_clones(dvc_project, tmp
     a.dvc("exp", "run", "-n", "back", "-S", "cnn.conv_layers=2")
     print(f"back to the baseline params: {time.perf_counter() - start:.1f} s")
     # bit-identical outputs, training seconds included: nothing was trained or evaluated again
-    assert fingerprint(a) == baseline
+    assert a.fingerprint(OUTPUTS + TRACKED) == baseline
     assert git_changes(a) == "" and dvc_status(a) == {}
 
     # share: git to the bare origin, data + models + run-cache + experiments to the remote
-    a.run("git", "init", "-q", "--bare", "-b", "main", str(origin))
-    a.run("git", "remote", "add", "origin", str(origin))
-    a.run("git", "push", "-q", "origin", "main")
+    a.push_to_new_origin(origin)
     # the model registry: versions are git tags (GTO's `name@vX.Y.Z`), pushed like commits
     for name in ("cnn", "svm", "cnn-onnx"):
         a.run("gto", "register", name)
@@ -79,12 +69,12 @@ def test_run_cache_remote_and_experiments_shared_between_clones(dvc_project, tmp
     a.dvc("exp", "push", "origin", "one-conv")
     assert model_object.is_file()
     a.dvc("push", "--run-cache")
-    assert dvc_status(a, "--cloud") == {}
+    assert a.cloud_status() == {}
 
     # a remote that is not configured: one clear error naming it, workspace untouched
     bad = a.dvc("push", "-r", "nosuch", check=False)
     assert bad.returncode != 0 and "nosuch" in bad.stderr
-    assert git_changes(a) == "" and fingerprint(a) == baseline
+    assert git_changes(a) == "" and a.fingerprint(OUTPUTS + TRACKED) == baseline
 
     # a push interrupted halfway: DVC uploads a directory's .dir manifest only after all of its
     # files (dvc_data's transfer), so an interruption leaves some files and no manifest behind
@@ -92,10 +82,10 @@ def test_run_cache_remote_and_experiments_shared_between_clones(dvc_project, tmp
     for path in objects:
         if path.suffix == ".dir" or objects.index(path) % 2:
             path.unlink()
-    assert dvc_status(a, "--cloud") != {}
+    assert a.cloud_status() != {}
     a.dvc("exp", "push", "origin", "one-conv")  # the same pushes again complete the remote
     a.dvc("push", "--run-cache")
-    assert dvc_status(a, "--cloud") == {}
+    assert a.cloud_status() == {}
 
     # clone B: pull, and everything is current without running a stage
     b = DvcProject(tmp_path / "b")
@@ -104,9 +94,9 @@ def test_run_cache_remote_and_experiments_shared_between_clones(dvc_project, tmp
     b.dvc("pull", "--run-cache")
     print(f"clone B: pull {time.perf_counter() - start:.1f} s")
     assert dvc_status(b) == {}
-    assert fingerprint(b) == baseline
+    assert b.fingerprint(OUTPUTS + TRACKED) == baseline
     repro = b.dvc("repro").stdout
-    assert "Running stage" not in repro and fingerprint(b) == baseline
+    assert "Running stage" not in repro and b.fingerprint(OUTPUTS + TRACKED) == baseline
 
     # the registry: a fresh clone fetches each model's latest version from the default remote
     c = DvcProject(tmp_path / "c")
@@ -119,7 +109,7 @@ def test_run_cache_remote_and_experiments_shared_between_clones(dvc_project, tmp
     for name, path in artifacts:
         c.dvc("artifacts", "get", ".", name, "-o", f"fetched/{Path(path).name}")
         fetched = (c.path / "fetched" / Path(path).name).read_bytes()
-        assert hashlib.md5(fetched).hexdigest() == fingerprint(a, (path,))[path]
+        assert hashlib.md5(fetched).hexdigest() == a.fingerprint((path,))[path]
     assert not (c.path / "models" / "cnn.keras").exists()  # fetched, nothing checked out
     # ...and loads in a fresh process with plain Keras after `import fmnist`, and the SVM with
     # skops' trusted types: both predict what A's evaluate stage predicted
@@ -149,7 +139,7 @@ def test_run_cache_remote_and_experiments_shared_between_clones(dvc_project, tmp
     assert shown["accuracy"] != json.loads((b.path / "metrics" / "cnn.json").read_text())["accuracy"]
     b.dvc("exp", "apply", "one-conv")
     b.dvc("pull")
-    assert fingerprint(b, ("models/cnn.keras", "metrics/cnn.json")) == one_conv
+    assert b.fingerprint(("models/cnn.keras", "metrics/cnn.json")) == one_conv
     assert dvc_status(b) == {}
 
     # and overlays it with the baseline

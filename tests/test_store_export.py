@@ -12,6 +12,7 @@ from fmnist.data.idx import read_idx
 from fmnist.errors import DataError
 from fmnist.inference.classifiers import MODEL_FILES
 from fmnist.models.cnn import build_cnn, with_flip_average
+from fmnist.models.cnn_file import load_cnn_model
 from fmnist.models.export import (
     ONNX_FILE,
     SAVED_MODEL,
@@ -20,7 +21,7 @@ from fmnist.models.export import (
     float32_copy,
     policies,
 )
-from fmnist.models.store import load_cnn_model, load_svm_model, save_svm_model
+from fmnist.models.store import load_svm_model, save_svm_model
 from tests.helpers import DEBIAN_DATA, ROOT, project_params
 
 

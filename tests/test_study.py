@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-import fmnist.report as study
+import fmnist.report as seed_study
 from fmnist.report import ReportError
 
 BASE_PARAMS = {
@@ -74,7 +74,7 @@ def exp_show():
 
 
 def test_collect_runs_counts_each_model_once_and_says_what_it_skipped():
-    runs, skipped, reference = study.collect_runs(exp_show())
+    runs, skipped, reference = seed_study.collect_runs(exp_show())
     cnn, svm = runs[runs["model"] == "cnn"], runs[runs["model"] == "svm"]
     # the CNN of svm-1 and the SVM of the dropout experiments equal the baseline's: not repeated
     assert sorted(zip(cnn["name"], cnn["seed"], cnn["accuracy"], strict=True)) == [
@@ -99,8 +99,8 @@ def test_collect_runs_counts_each_model_once_and_says_what_it_skipped():
 
 
 def test_aggregate_gives_n_mean_std_min_max_per_configuration():
-    runs, _, _ = study.collect_runs(exp_show())
-    groups = study.aggregate(runs)
+    runs, _, _ = seed_study.collect_runs(exp_show())
+    groups = seed_study.aggregate(runs)
     cnn_groups = groups[groups["model"] == "cnn"]
     assert len(cnn_groups) == 2 and len(groups) == 3
     row = cnn_groups[cnn_groups["config"].map(lambda c: dict(c)["cnn.dropout"] == 0.5)].iloc[0]
@@ -111,8 +111,8 @@ def test_aggregate_gives_n_mean_std_min_max_per_configuration():
     assert row["macro_f1_mean"] == pytest.approx(0.91)
     single = cnn_groups[cnn_groups["n"] == 1].iloc[0]
     assert math.isnan(single["accuracy_std"])
-    assert study.varying_keys(cnn_groups["config"]) == ["cnn.dropout"]
-    table = study.configurations_table(groups, "cnn")
+    assert seed_study.varying_keys(cnn_groups["config"]) == ["cnn.dropout"]
+    table = seed_study.configurations_table(groups, "cnn")
     assert list(table["cnn.dropout"]) == [0.2, 0.5]
     assert list(table["test accuracy % (mean ± std)"]) == ["90.00", "92.00 ± 1.41"]
 
@@ -122,9 +122,9 @@ def test_an_empty_selection_is_refused_with_one_error():
     only_waiting = {**only_waiting, "data": None, "error": {"msg": "no metrics"}}
     only_waiting["experiments"] = only_waiting["experiments"][3:5]
     with pytest.raises(ReportError, match=r"no finished experiment to report on .*broken: failed"):
-        study.collect_runs([only_waiting])
+        seed_study.collect_runs([only_waiting])
     with pytest.raises(ReportError, match="no finished experiment"):
-        study.collect_runs([])
+        seed_study.collect_runs([])
 
 
 def test_paired_comparison_per_seed_and_across_seeds_by_hand():
@@ -134,7 +134,7 @@ def test_paired_comparison_per_seed_and_across_seeds_by_hand():
     # p = 2 * 0.5**6; seed 2: a 4 points ahead (chi-square unused: 4 < 25 disagreements)
     a = {1: np.where(np.arange(100) < 56, 0, 1), 2: np.where(np.arange(100) < 54, 0, 1), 3: labels}
     b = {1: np.where(np.arange(100) < 50, 0, 1), 2: np.where(np.arange(100) < 50, 0, 1), 4: wrong}
-    result = study.paired_comparison(a, b, labels)
+    result = seed_study.paired_comparison(a, b, labels)
     assert result["seeds"] == [1, 2]
     assert result["per_seed"][0] == {
         "seed": 1,
@@ -146,40 +146,47 @@ def test_paired_comparison_per_seed_and_across_seeds_by_hand():
     # differences 0.06 and 0.04: t = 0.05 / (0.01414 / sqrt 2) = 5 with 1 df (Cauchy):
     # p = 1 - 2 atan(5) / pi
     assert result["t_test_p"] == pytest.approx(1 - 2 * math.atan(5) / math.pi)
-    assert study.comparison_verdict(result) == "no difference shown"  # seed 2: p = 0.125
-    only_first = study.paired_comparison({1: a[1]}, {1: b[1]}, labels)
-    assert study.comparison_verdict(only_first) == "better" and math.isnan(only_first["t_test_p"])
-    assert study.comparison_verdict(study.paired_comparison({1: b[1]}, {1: a[1]}, labels)) == "worse"
+    assert seed_study.comparison_verdict(result) == "no difference shown"  # seed 2: p = 0.125
+    only_first = seed_study.paired_comparison({1: a[1]}, {1: b[1]}, labels)
+    assert seed_study.comparison_verdict(only_first) == "better" and math.isnan(
+        only_first["t_test_p"]
+    )
+    assert (
+        seed_study.comparison_verdict(seed_study.paired_comparison({1: b[1]}, {1: a[1]}, labels))
+        == "worse"
+    )
 
 
 def test_level_verdict_uses_binomial_and_seed_noise():
     # binomial SE at 92% on 10,000 images: sqrt(.92 * .08 / 1e4) = 0.002713; x 1.96 = 0.53 pts
-    assert study.level_verdict(0.92, math.nan, 1, 0.9198, 10000) == "reproduced (within ±0.53 pts)"
-    assert study.level_verdict(0.92, math.nan, 1, 0.91, 10000) == (
+    assert (
+        seed_study.level_verdict(0.92, math.nan, 1, 0.9198, 10000) == "reproduced (within ±0.53 pts)"
+    )
+    assert seed_study.level_verdict(0.92, math.nan, 1, 0.91, 10000) == (
         "not reproduced: 1.00 pts higher (band ±0.53 pts)"
     )
     # a seed std of 0.5 points widens the band to 1.96 * sqrt(0.002713^2 + 0.005^2) = 1.11 pts
-    assert study.level_verdict(0.92, 0.005, 3, 0.91, 10000) == "reproduced (within ±1.11 pts)"
+    assert seed_study.level_verdict(0.92, 0.005, 3, 0.91, 10000) == "reproduced (within ±1.11 pts)"
 
 
 def test_claims_table_finds_the_configurations_by_their_changes():
-    runs, _, reference = study.collect_runs(exp_show())
-    groups = study.aggregate(runs)
-    references = {m: study.model_config(reference, m)[0] for m in ("cnn", "svm")}
+    runs, _, reference = seed_study.collect_runs(exp_show())
+    groups = seed_study.aggregate(runs)
+    references = {m: seed_study.model_config(reference, m)[0] for m in ("cnn", "svm")}
     labels = np.zeros(10000, dtype=int)
 
     def compare(model_a, config_a, model_b, config_b):
         assert (model_a, model_b) == ("cnn", "cnn") and dict(config_b)["cnn.dropout"] == 0.2
-        return study.paired_comparison(
+        return seed_study.paired_comparison(
             {42: labels}, {42: np.where(np.arange(10000) < 9000, 0, 1)}, labels
         )
 
     claims = (
-        study.Claim("dropout 0.5 reaches 92%", "cnn", {"cnn.dropout": 0.5}, 0.92),
-        study.Claim("dropout 0.5 beats 0.2", "cnn", {"cnn.dropout": 0.5}, versus="cnn"),
-        study.Claim("three layers: 91%", "cnn", {"cnn.conv_layers": 3}, 0.91),
+        seed_study.Claim("dropout 0.5 reaches 92%", "cnn", {"cnn.dropout": 0.5}, 0.92),
+        seed_study.Claim("dropout 0.5 beats 0.2", "cnn", {"cnn.dropout": 0.5}, versus="cnn"),
+        seed_study.Claim("three layers: 91%", "cnn", {"cnn.conv_layers": 3}, 0.91),
     )
-    table = study.claims_table(claims, groups, references, compare, 10000)
+    table = seed_study.claims_table(claims, groups, references, compare, 10000)
     assert list(table["measured"]) == [
         "92.00 ± 1.41 (n=2)",
         "92.00 ± 1.41 (n=2) vs 90.00 (n=1)",
@@ -189,13 +196,13 @@ def test_claims_table_finds_the_configurations_by_their_changes():
     assert table["verdict"][1].startswith("reproduced (McNemar p per seed: ")
     assert table["verdict"][2] == "not run"
     with pytest.raises(ReportError, match=r"unknown param cnn\.depth"):
-        study.with_changes(references["cnn"], {"cnn.depth": 3})
+        seed_study.with_changes(references["cnn"], {"cnn.depth": 3})
 
 
 def test_speed_claim_says_which_way_each_part_goes():
-    runs, _, reference = study.collect_runs(exp_show())
-    references = {m: study.model_config(reference, m)[0] for m in ("cnn", "svm")}
-    row = study.speed_claim(study.aggregate(runs), references)
+    runs, _, reference = seed_study.collect_runs(exp_show())
+    references = {m: seed_study.model_config(reference, m)[0] for m in ("cnn", "svm")}
+    row = seed_study.speed_claim(seed_study.aggregate(runs), references)
     # baseline: CNN 100 s and 10,000 images/s, SVM 30 s and 1,000 images/s
     assert row["verdict"] == (
         "training: SVM 3.3x faster (not reproduced); predicting: SVM 10.0x slower (reproduced)"
@@ -203,17 +210,18 @@ def test_speed_claim_says_which_way_each_part_goes():
 
 
 def test_accuracy_figure_draws_a_line_per_hue_value_or_nothing():
-    runs, _, reference = study.collect_runs(exp_show())
-    groups = study.aggregate(runs)
-    config = study.model_config(reference, "cnn")[0]
-    fig = study.accuracy_figure(runs, groups, "cnn", "cnn.dropout", "cnn.conv_layers", config)
+    runs, _, reference = seed_study.collect_runs(exp_show())
+    groups = seed_study.aggregate(runs)
+    config = seed_study.model_config(reference, "cnn")[0]
+    fig = seed_study.accuracy_figure(runs, groups, "cnn", "cnn.dropout", "cnn.conv_layers", config)
     assert fig is not None
     (ax,) = fig.axes
     assert len(ax.containers) == 1  # one error-bar line: conv_layers 2 only
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["cnn.conv_layers=2 (mean ± std)"]
     # conv_layers never varies: no figure against it
     assert (
-        study.accuracy_figure(runs, groups, "cnn", "cnn.conv_layers", "cnn.dropout", config) is None
+        seed_study.accuracy_figure(runs, groups, "cnn", "cnn.conv_layers", "cnn.dropout", config)
+        is None
     )
 
 
@@ -221,24 +229,24 @@ def test_list_values_and_keys_missing_from_older_params_still_make_a_table():
     answer = exp_show()
     resnet = params(cnn={"arch": "resnet", "filters": [16, 16]})  # "arch": only in this one
     answer[1]["experiments"].append(rev("9" * 40, "res", data(resnet, metrics(0.95))))
-    runs, _, _ = study.collect_runs(answer)
-    table = study.configurations_table(study.aggregate(runs), "cnn")
+    runs, _, _ = seed_study.collect_runs(answer)
+    table = seed_study.configurations_table(seed_study.aggregate(runs), "cnn")
     assert list(table.columns[:3]) == ["cnn.arch", "cnn.dropout", "cnn.filters"]
     assert table.iloc[0, :3].tolist() == ["resnet", 0.2, [16, 16]]
-    assert table["cnn.arch"].tolist() == ["resnet", study.ABSENT, study.ABSENT]
+    assert table["cnn.arch"].tolist() == ["resnet", seed_study.ABSENT, seed_study.ABSENT]
 
 
 def test_a_configuration_lacking_a_key_is_compared_with_the_reference_and_labelled():
     answer = exp_show()
     resnet = params(cnn={"arch": "resnet"})  # "arch": not in the baseline's (older) params
     answer[1]["experiments"].append(rev("9" * 40, "res", data(resnet, metrics(0.95))))
-    runs, _, reference = study.collect_runs(answer)
-    references = {model: study.model_config(reference, model)[0] for model in ("cnn", "svm")}
+    runs, _, reference = seed_study.collect_runs(answer)
+    references = {model: seed_study.model_config(reference, model)[0] for model in ("cnn", "svm")}
     result = {
         "seeds": [42],
         "mean_difference": 0.05,
         "per_seed": [{"p_value": 0.01, "difference": 0.05}],
         "t_test_p": float("nan"),
     }
-    table = study.comparisons_table(study.aggregate(runs), references, lambda *_: result)
+    table = seed_study.comparisons_table(seed_study.aggregate(runs), references, lambda *_: result)
     assert "cnn.arch=resnet" in table["configuration"].tolist()

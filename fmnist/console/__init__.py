@@ -1,7 +1,7 @@
 """``fmnist``: the project's one command for people (installed with the package).
 
     fmnist predict shoe.jpg photos/ --model both     classify your own images
-    fmnist search --space lr-batch-grid              hyperparameter search, trials as DVC experiments
+    fmnist search --space lr_batch_grid              hyperparameter search, trials as DVC experiments
     fmnist report                                    the study report (reports/study.md)
     fmnist gate [BASELINE]                           the accuracy gate: exit 1 on a regression
     fmnist ci-report [BASELINE]                      the CI report (build/ci-report/report.md)
@@ -20,7 +20,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
-from fmnist.cli import run_stage
+from fmnist.stage_runner import run_stage
 
 DISTRIBUTION = "fmnist-dvc"
 # sub-command -> its module in this package

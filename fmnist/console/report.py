@@ -40,28 +40,34 @@ def run(args: argparse.Namespace) -> int:
 
     import pandas as pd
 
-    import fmnist.report as study
+    import fmnist.report as seed_study
     from fmnist.files import atomic_path
     from fmnist.report.experiments import Predictions, load_search, read_experiments, search_section
 
     searches = [load_search(name, args.storage) for name in args.search]  # fail before work
 
     exps = read_experiments(args.rev, args.num, args.all_commits)
-    runs, skipped, params = study.collect_runs(exps)
+    runs, skipped, params = seed_study.collect_runs(exps)
     for line in skipped:
         log.info("skipped %s", line)
-    references = {spec.name: study.model_config(params, spec.name)[0] for spec in study.MODELS}
+    references = {
+        spec.name: seed_study.model_config(params, spec.name)[0] for spec in seed_study.MODELS
+    }
     known = {key for config in references.values() for key, _ in config}
     for option in (args.x, args.hue):
         if option not in known:
-            raise study.ReportError(f"--x/--hue {option!r} is not a param; known: {sorted(known)}")
-    groups = study.aggregate(runs)
+            raise seed_study.ReportError(
+                f"--x/--hue {option!r} is not a param; known: {sorted(known)}"
+            )
+    groups = seed_study.aggregate(runs)
     predictions = Predictions(runs)
-    comparisons = study.comparisons_table(groups, references, predictions.compare)
+    comparisons = seed_study.comparisons_table(groups, references, predictions.compare)
     test_images = int(runs["test_images"].max())
-    claims = study.claims_table(study.CLAIMS, groups, references, predictions.compare, test_images)
-    claims = pd.concat([claims, pd.DataFrame([study.speed_claim(groups, references)])])
-    figure = study.accuracy_figure(runs, groups, "cnn", args.x, args.hue, references["cnn"])
+    claims = seed_study.claims_table(
+        seed_study.CLAIMS, groups, references, predictions.compare, test_images
+    )
+    claims = pd.concat([claims, pd.DataFrame([seed_study.speed_claim(groups, references)])])
+    figure = seed_study.accuracy_figure(runs, groups, "cnn", args.x, args.hue, references["cnn"])
     ran_on = runs.loc[runs["ran_on"] != "", "ran_on"].value_counts()
     machine = (
         "CNN runs trained with "
@@ -77,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         )
     )
     figures = {f"Test accuracy against {args.x}, a line per {args.hue}": FIGURE} if figure else {}
-    text = study.render_markdown(
+    text = seed_study.render_markdown(
         title="The study, measured: seeds, sweep and claims",
         command="fmnist report " + shlex.join(args.argv),
         selection=selection,

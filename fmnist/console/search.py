@@ -44,18 +44,16 @@ def run(args: argparse.Namespace) -> int:
     from fmnist.metrics import lookup, read_metrics
     from fmnist.params import load_params
     from fmnist.revisions import resolve_revision
+    from fmnist.search.objective import Objective, has_remotes, stage_outputs
     from fmnist.search.space import Metric, check_space
-    from fmnist.search.study import (
+    from fmnist.search.storage import (
         DEFAULT_STORAGE,
-        Objective,
-        has_remotes,
         open_storage,
         open_study,
-        run_worker,
         safe_url,
         sampler_for,
-        stage_outputs,
     )
+    from fmnist.search.worker import run_worker
 
     # everything is checked before the first experiment starts
     params = load_params(args.params)
@@ -91,7 +89,13 @@ def run(args: argparse.Namespace) -> int:
         f"{args.space!r} ({space.sampler}), {params.search.direction} {params.search.metric}"
         + (f"; experiments pushed to {push_to}" if push_to else "")
     )
-    objective = Objective(space, metric, stage=params.search.stage, push_to=push_to)
+    objective = Objective(
+        space,
+        metric,
+        stage=params.search.stage,
+        timeout_s=params.search.trial_timeout_s,
+        push_to=push_to,
+    )
     run_worker(study, objective, trials, poll_s=args.heartbeat)
     best = study.best_trial
     print(

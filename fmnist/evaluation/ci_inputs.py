@@ -8,14 +8,13 @@ from __future__ import annotations
 import io
 import json
 import logging
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from fmnist.dvc_adapter import DvcError, dvc_json, read_at_rev
 from fmnist.errors import PipelineError
 from fmnist.evaluation.ci_report import (
     CiReport,
@@ -36,26 +35,16 @@ PER_CLASS = "metrics/per_class.csv"
 ENVIRONMENT = "metrics/environment.json"
 
 
-def dvc_json(*args: str) -> Any:
-    """The ``--json`` answer of a dvc command (the CLI's documented output)."""
-    result = subprocess.run(
-        [sys.executable, "-m", "dvc", *args, "--json"], capture_output=True, text=True
-    )
-    if result.returncode != 0:
-        raise PipelineError(f"dvc {' '.join(args)} failed: {result.stderr.strip()[-300:]}")
-    return json.loads(result.stdout or "{}")
+# a dvc command of the report that runs longer than this is stuck (they take seconds)
+DVC_TIMEOUT_S = 600
 
 
 def text_at(path: str, rev: str | None) -> str | None:
     """A git-tracked file's text at ``rev`` (None: the workspace), or None when it is not there."""
-    if rev is None:
-        return Path(path).read_text() if Path(path).exists() else None
-    import dvc.api
-
     try:
-        return dvc.api.read(path, rev=rev)
-    except Exception as exc:  # missing at that revision: the report says so
-        log.warning("%s at %s: %s", path, rev, exc)
+        return str(read_at_rev(path, rev))
+    except DvcError as exc:  # missing at that revision: the report says so
+        log.warning("%s", exc)
         return None
 
 
@@ -77,7 +66,7 @@ def render_plots(baseline: str, out: Path) -> tuple[list[tuple[str, str]], list[
     import vl_convert  # the pinned renderer of the offline plots page: no network
 
     with tempfile.TemporaryDirectory() as images:
-        answer = dvc_json("plots", "diff", baseline, "-o", images)
+        answer = dvc_json(["plots", "diff", baseline, "-o", images], timeout_s=DVC_TIMEOUT_S)
     notes = [
         f"{error.get('name')} at {error.get('rev')}: {error.get('type')} {error.get('msg') or ''}"
         for error in answer.get("errors") or []
@@ -115,8 +104,8 @@ def build_report(baseline: str, params_path: str, out: Path) -> CiReport:
         baseline_sha=sha,
         current="workspace",
         gate=gate,
-        params=params_changes(dvc_json("params", "diff", baseline)),
-        metrics=metrics_changes(dvc_json("metrics", "diff", baseline)),
+        params=params_changes(dvc_json(["params", "diff", baseline], timeout_s=DVC_TIMEOUT_S)),
+        metrics=metrics_changes(dvc_json(["metrics", "diff", baseline], timeout_s=DVC_TIMEOUT_S)),
         recall=recall_changes(old_per_class, new_per_class),
         environment=environment_changes(old_environment, new_environment),
         figures=figures,

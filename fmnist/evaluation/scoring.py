@@ -13,7 +13,8 @@ import pandas as pd
 
 from fmnist.data.dataset import CLASS_NAMES, MODELS, to_cnn_input, to_flat
 from fmnist.evaluation.stats import bootstrap_accuracy, mcnemar, per_class_table, summary_metrics
-from fmnist.models.store import load_cnn_model, load_svm_model
+from fmnist.models.cnn_file import load_cnn_model
+from fmnist.models.store import load_svm_model
 
 Predictor = Callable[[np.ndarray], np.ndarray]  # uint8 images (n, 28, 28) -> labels (n,)
 

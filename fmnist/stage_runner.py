@@ -53,3 +53,33 @@ def run_stage(main: Callable[[Sequence[str] | None], int | None], argv: Sequence
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+PROJECT_DISTRIBUTION = "fmnist-dvc"  # pyproject.toml's [project] name
+
+
+def project_installed(search_path: Sequence[str] = tuple(sys.path)) -> bool:
+    """Whether this interpreter has the project installed (and with it every package it needs).
+
+    The project's own folder is not looked in: it holds a build's ``fmnist_dvc.egg-info``, and
+    a folder there named like a package (the ``dvclive/`` output) is no installed package.
+    """
+    import importlib.metadata
+
+    here = Path.cwd().resolve()
+    installed = [p for p in search_path if p and Path(p).resolve() != here]
+    found = importlib.metadata.distributions(name=PROJECT_DISTRIBUTION, path=installed)
+    return next(iter(found), None) is not None
+
+
+def require_project_python() -> None:
+    """Stop with one line, exit 2, when the stage runs under a Python that lacks the project's
+    packages (``.venv/bin/dvc repro`` with the venv not activated runs ``python`` from PATH)."""
+    if not project_installed():
+        print(
+            f"error: {sys.executable} lacks this project's packages ({PROJECT_DISTRIBUTION} is "
+            "not installed in it): activate the venv (`source .venv/bin/activate`) or run "
+            "`make run`",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
