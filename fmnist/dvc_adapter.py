@@ -162,9 +162,15 @@ def open_at_rev(path: str, rev: str | None, mode: str = "r") -> Iterator[IO]:
 
 
 def read_at_rev(path: str, rev: str | None, mode: str = "r") -> str | bytes:
-    """The whole of ``path`` at ``rev`` (see :func:`open_at_rev`)."""
+    """The whole of ``path`` at ``rev`` (see :func:`open_at_rev`); DVC may fetch lazily, so a
+    failure while reading is the same one-line :class:`DvcError` as one while opening."""
+    from dvc.exceptions import DvcException
+
     with open_at_rev(path, rev, mode) as file:
-        return file.read()
+        try:
+            return file.read()
+        except (DvcException, OSError) as exc:
+            raise DvcError([], first_line(exc), subject=f"{path} at {rev!r}") from None
 
 
 def metrics_at_rev(path: str, rev: str | None) -> dict[str, Any]:

@@ -101,3 +101,43 @@ def test_markdown_has_the_verdict_every_table_and_the_figures(now, verdict):
     assert tables["params"] == [
         {"file": "params.yaml", "param": "cnn.conv_layers", "baseline": 2, "now": 1}
     ]
+    assert "Data changed" not in text and "test set changed" not in text  # the same data
+
+
+def test_a_data_change_gets_its_section_and_a_changed_test_set_a_warning():
+    import numpy as np
+
+    from fmnist.data.versions import DataVersion, changed_test_images, diff_versions
+    from tests.helpers import balanced_labels, synthetic_images
+
+    x = synthetic_images(balanced_labels(2, 7), 7)
+    y = np.arange(20) % 10
+    classes = [str(i) for i in range(10)]
+    old = DataVersion.from_arrays({"train": (x[:10], y[:10]), "test": (x[10:], y[10:])}, classes)
+    new = DataVersion.from_arrays(
+        {"train": (x[:10], y[:10]), "test": (x[11:], (y[11:] + 1) % 10)}, classes
+    )
+    diff = diff_versions(old, new)
+    assert changed_test_images(diff) == 10  # 1 removed, 9 relabelled
+    rules = [GateRule(file="m.json", key="accuracy", max_drop=0.01, min=0.85)]
+    report = CiReport(
+        baseline="main",
+        baseline_sha="0123456789abcdef",
+        current="workspace",
+        gate=gate_table(rules, {"m.json": {"accuracy": 0.9}}, {"m.json": {"accuracy": 0.9}}),
+        params=params_changes({}),
+        metrics=metrics_changes({}),
+        recall=recall_changes(None, per_class([0.9, 0.9, 0.9, 0.9])),
+        environment=environment_changes({}, {}),
+        figures=[],
+        data=diff.per_split(),
+        data_counts=diff.counts(),
+        test_images_changed=changed_test_images(diff),
+    )
+    text = report.markdown()
+    assert "**The test set changed** (10 test images added, removed, relabelled or moved)" in text
+    assert "## Data changed (`fmnist data diff main`)" in text
+    assert "Images: 1 removed, 9 relabelled." in text
+    assert "| test    |       0 |         1 |            9 |" in text
+    tables = json.loads(json.dumps(report.tables()))
+    assert tables["test_images_changed"] == 10 and tables["data_counts"]["relabelled"] == 9

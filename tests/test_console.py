@@ -20,9 +20,10 @@ def test_version_names_the_installed_distribution(capsys):
 
 def test_every_sub_command_has_help_and_a_runner():
     parser = build_parser()
-    assert set(COMMANDS) == {"predict", "search", "report", "gate", "ci-report"}
+    assert set(COMMANDS) == {"predict", "search", "report", "gate", "ci-report", "data"}
+    needs = {"predict": ["x.png"], "data": ["diff"]}
     for name in COMMANDS:
-        args = parser.parse_args([name] if name != "predict" else [name, "x.png"])
+        args = parser.parse_args([name, *needs.get(name, [])])
         assert callable(args.run)
     assert "ci-report" in parser.format_help() and "--version" in parser.format_help()
 

@@ -5,6 +5,7 @@
     fmnist report                                    the study report (reports/study.md)
     fmnist gate [BASELINE]                           the accuracy gate: exit 1 on a regression
     fmnist ci-report [BASELINE]                      the CI report (build/ci-report/report.md)
+    fmnist data diff [OLD [NEW]]                     what changed in the data, image by image
     fmnist --version
 
 One module per sub-command (``add_arguments``, ``run``, ``HELP``); each imports what its work
@@ -30,6 +31,7 @@ COMMANDS = {
     "report": "report",
     "gate": "gate",
     "ci-report": "ci_report",
+    "data": "data",
 }
 
 

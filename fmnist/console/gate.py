@@ -27,6 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from fmnist.data.versions import changed_test_images, data_changes
+    from fmnist.dvc_adapter import DvcError
     from fmnist.evaluation.gate import gate_table
     from fmnist.metrics import read_metrics
     from fmnist.params import load_params
@@ -42,6 +44,16 @@ def run(args: argparse.Namespace) -> int:
     with pd.option_context("display.width", 200, "display.max_colwidth", 80):
         print(f"accuracy gate: {args.current or 'workspace'} against {args.baseline}")
         print(table.to_string(index=False))
+    try:
+        changed = changed_test_images(data_changes(args.baseline, args.current))
+    except DvcError as exc:
+        print(f"note: the data changed, but a version could not be read to compare: {exc}")
+        changed = 0
+    if changed:
+        print(
+            f"note: the test set changed ({changed} test images added, removed, relabelled or "
+            "moved): these accuracies are on different test images, not comparable one to one"
+        )
     failed = int((table["result"] != "PASS").sum())
     print(
         f"gate {'FAILED' if failed else 'PASSED'}: {len(table) - failed} of {len(table)} rules hold"

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from fmnist.data.versions import changed_test_images, data_changes
 from fmnist.dvc_adapter import DvcError, dvc_json, read_at_rev
 from fmnist.errors import PipelineError
 from fmnist.evaluation.ci_report import (
@@ -99,6 +100,11 @@ def build_report(baseline: str, params_path: str, out: Path) -> CiReport:
         notes.append(f"{ENVIRONMENT} is not in {baseline}: no package versions to compare")
     if new_environment is None:
         raise PipelineError(f"{ENVIRONMENT}: not in the workspace (run `dvc repro` first)")
+    try:
+        data = data_changes(baseline)
+    except DvcError as exc:
+        data = None
+        notes.append(f"the data changed, but a version could not be read: {exc}")
     return CiReport(
         baseline=baseline,
         baseline_sha=sha,
@@ -110,4 +116,7 @@ def build_report(baseline: str, params_path: str, out: Path) -> CiReport:
         environment=environment_changes(old_environment, new_environment),
         figures=figures,
         notes=notes,
+        data=None if data is None else data.per_split(),
+        data_counts={} if data is None else data.counts(),
+        test_images_changed=changed_test_images(data),
     )

@@ -110,6 +110,10 @@ class CiReport:
     environment: pd.DataFrame  # environment_changes
     figures: Sequence[tuple[str, str]]  # (title, file name beside the report)
     notes: Sequence[str] = ()  # what could not be shown, and why
+    # what changed in the data (fmnist.data.versions.DataDiff.per_split), None: the same data
+    data: pd.DataFrame | None = None
+    data_counts: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    test_images_changed: int = 0
 
     @property
     def gate_failed(self) -> int:
@@ -137,6 +141,9 @@ class CiReport:
             },
             "figures": [{"title": title, "file": name} for title, name in self.figures],
             "notes": list(self.notes),
+            "data": None if self.data is None else records(self.data.reset_index()),
+            "data_counts": dict(self.data_counts),
+            "test_images_changed": self.test_images_changed,
         }
 
     def markdown(self, image_prefix: str = "") -> str:
@@ -150,6 +157,17 @@ class CiReport:
             "",
             _table(self.gate),
             "",
+            *(
+                [
+                    f"**The test set changed** ({self.test_images_changed} test images added, "
+                    "removed, relabelled or moved): the accuracies compared above are on "
+                    "different test images, not one to one.",
+                    "",
+                ]
+                if self.test_images_changed
+                else []
+            ),
+            *self._data_lines(),
             "## Params changed (`dvc params diff`)",
             "",
             _table(self.params) if len(self.params) else "No param changed.",
@@ -178,6 +196,19 @@ class CiReport:
         if self.notes:
             lines += ["## Notes", "", *[f"- {note}" for note in self.notes], ""]
         return "\n".join(lines)
+
+    def _data_lines(self) -> list[str]:
+        if self.data is None:
+            return []
+        counts = ", ".join(f"{n} {change}" for change, n in self.data_counts.items() if n)
+        return [
+            f"## Data changed (`fmnist data diff {self.baseline}`)",
+            "",
+            f"Images: {counts or 'none changed'}.",
+            "",
+            _table(self.data.reset_index()) if len(self.data) else "",
+            "",
+        ]
 
 
 def _table(frame: pd.DataFrame) -> str:
