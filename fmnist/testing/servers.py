@@ -82,10 +82,10 @@ class Remote:
         """``dvc remote add`` it in a clone: the URL and public settings in .dvc/config, the
         credentials with ``--local``."""
         run_dvc("remote", "add", "--local", "-f", *(["-d"] if default else []), self.name, self.url)
-        for key, value in self.public.items():
-            run_dvc("remote", "modify", "--local", self.name, key, value)
-        for key, value in self.secret.items():
-            run_dvc("remote", "modify", "--local", self.name, key, value)
+        # `--`: a random secret may start with "-" (1 in 64 of token_urlsafe's), which DVC's
+        # argument parser would take for an option
+        for key, value in {**self.public, **self.secret}.items():
+            run_dvc("remote", "modify", "--local", "--", self.name, key, value)
 
     def secrets(self) -> list[str]:
         """Every secret string a leak test must not find in committed or pushed content."""
