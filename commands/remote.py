@@ -23,14 +23,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from fmnist.dvc_adapter import DvcError, dvc_json, run_dvc
+from fmnist.dvc_adapter import QUERY_TIMEOUT_S, DvcError, dvc_json, run_dvc
 from fmnist.errors import PipelineError
 from fmnist.stage_runner import run_stage
 
 DOCS = "docs/experiments.md#share-across-machines"
 # a push or pull moves many files but never hangs this long with the remote answering
 TRANSFER_TIMEOUT_S = 6 * 3600
-STATUS_TIMEOUT_S = 600
 FIXES = {
     "s3": "check the keys and endpointurl in .dvc/config.local "
     "(`dvc remote modify --local {name} access_key_id ...`) or your AWS profile",
@@ -125,7 +124,7 @@ def check_host_key(remote: RemoteInfo, known_hosts: Path) -> None:
 def missing_on_remote(remote: RemoteInfo) -> list[str]:
     """The outputs of dvc.lock that neither the local cache nor ``remote`` holds."""
     try:
-        status = dvc_json(["status", "--cloud", "-r", remote.name], timeout_s=STATUS_TIMEOUT_S)
+        status = dvc_json(["status", "--cloud", "-r", remote.name], timeout_s=QUERY_TIMEOUT_S)
     except DvcError:
         return []  # the remote cannot be listed either: the credentials message stands
     return sorted(path for path, state in status.items() if state == "missing")
@@ -161,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         missing = missing_on_remote(remote) if args.action == "pull" else []
         raise PipelineError(transfer_failure(args.action, remote, missing))
     if args.action == "pull":
-        run_dvc(["status"], capture=False, check=False, timeout_s=STATUS_TIMEOUT_S)
+        run_dvc(["status"], capture=False, check=False, timeout_s=QUERY_TIMEOUT_S)
 
 
 if __name__ == "__main__":

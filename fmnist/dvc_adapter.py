@@ -26,6 +26,10 @@ from typing import IO, Any
 
 from fmnist.errors import PipelineError, first_line
 
+# a dvc command that reads or compares (status, diffs, exp show) takes seconds; one still
+# running after this long is stuck
+QUERY_TIMEOUT_S = 600.0
+
 # seconds between SIGTERM and SIGKILL when a command is ended: a stage's Interrupted handler
 # removes its temporary outputs in that time
 KILL_GRACE_S = 10.0
@@ -74,6 +78,11 @@ def failure_reason(stderr: str) -> str:
     dvc_line = lines[-1]
     stage = [line for line in lines[:-1] if STAGE_ERROR.match(line)]
     return f"{dvc_line}; the stage said: {stage[-1]}" if stage else dvc_line
+
+
+def _unreadable(path: str, rev: str | None, exc: BaseException) -> DvcError:
+    where = f"{rev!r}" if rev else "the workspace"
+    return DvcError([], first_line(exc), subject=f"{path} at {where}")
 
 
 def dvc_environment(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
@@ -145,10 +154,11 @@ def open_at_rev(path: str, rev: str | None, mode: str = "r") -> Iterator[IO]:
     be read there is one :class:`DvcError` naming it and the revision."""
     if rev is None:
         try:
-            with open(path, mode) as file:
-                yield file
+            file = open(path, mode)  # noqa: SIM115 (closed below; only opening is wrapped)
         except FileNotFoundError:
             raise DvcError([], "not in the workspace", subject=path) from None
+        with file:
+            yield file
         return
     import dvc.api  # slow to import (about a second): only readers of revisions need it
     from dvc.exceptions import DvcException
@@ -156,8 +166,8 @@ def open_at_rev(path: str, rev: str | None, mode: str = "r") -> Iterator[IO]:
     with contextlib.ExitStack() as stack:
         try:
             file = stack.enter_context(dvc.api.open(path, rev=rev, mode=mode))
-        except (DvcException, FileNotFoundError, OSError) as exc:
-            raise DvcError([], first_line(exc), subject=f"{path} at {rev!r}") from None
+        except (DvcException, OSError) as exc:
+            raise _unreadable(path, rev, exc) from None
         yield file
 
 
@@ -170,7 +180,7 @@ def read_at_rev(path: str, rev: str | None, mode: str = "r") -> str | bytes:
         try:
             return file.read()
         except (DvcException, OSError) as exc:
-            raise DvcError([], first_line(exc), subject=f"{path} at {rev!r}") from None
+            raise _unreadable(path, rev, exc) from None
 
 
 def metrics_at_rev(path: str, rev: str | None) -> dict[str, Any]:
@@ -180,6 +190,5 @@ def metrics_at_rev(path: str, rev: str | None) -> dict[str, Any]:
 
     try:
         return dvc.api.metrics_show(path, rev=rev) or {}
-    except (DvcException, FileNotFoundError, OSError) as exc:
-        where = f"{rev!r}" if rev else "the workspace"
-        raise DvcError([], first_line(exc), subject=f"{path} at {where}") from None
+    except (DvcException, OSError) as exc:
+        raise _unreadable(path, rev, exc) from None

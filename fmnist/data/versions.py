@@ -108,8 +108,7 @@ class DataDiff:
         label = label.fillna(self.changes["old_label"])
         return _crosstab(label, self.changes["change"], "class", self.order)
 
-    def to_json(self, limit: int | None = None) -> dict:
-        rows = self.changes if limit is None else self.changes.head(limit)
+    def to_json(self) -> dict:
         return {
             "old_images": self.old_total,
             "new_images": self.new_total,
@@ -119,7 +118,7 @@ class DataDiff:
             "per_class": _records(self.per_class(), "class"),
             "images": [
                 {key: (None if pd.isna(value) else value) for key, value in row.items()}
-                for row in rows.to_dict(orient="records")
+                for row in self.changes.to_dict(orient="records")
             ],
         }
 

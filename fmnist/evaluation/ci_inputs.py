@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from fmnist.data.versions import changed_test_images, data_changes
-from fmnist.dvc_adapter import DvcError, dvc_json, read_at_rev
+from fmnist.dvc_adapter import QUERY_TIMEOUT_S, DvcError, dvc_json, read_at_rev
 from fmnist.errors import PipelineError
 from fmnist.evaluation.ci_report import (
     CiReport,
@@ -34,10 +34,6 @@ log = logging.getLogger(__name__)
 DEFAULT_OUT = Path("build/ci-report")
 PER_CLASS = "metrics/per_class.csv"
 ENVIRONMENT = "metrics/environment.json"
-
-
-# a dvc command of the report that runs longer than this is stuck (they take seconds)
-DVC_TIMEOUT_S = 600
 
 
 def text_at(path: str, rev: str | None) -> str | None:
@@ -67,7 +63,7 @@ def render_plots(baseline: str, out: Path) -> tuple[list[tuple[str, str]], list[
     import vl_convert  # the pinned renderer of the offline plots page: no network
 
     with tempfile.TemporaryDirectory() as images:
-        answer = dvc_json(["plots", "diff", baseline, "-o", images], timeout_s=DVC_TIMEOUT_S)
+        answer = dvc_json(["plots", "diff", baseline, "-o", images], timeout_s=QUERY_TIMEOUT_S)
     notes = [
         f"{error.get('name')} at {error.get('rev')}: {error.get('type')} {error.get('msg') or ''}"
         for error in answer.get("errors") or []
@@ -110,8 +106,8 @@ def build_report(baseline: str, params_path: str, out: Path) -> CiReport:
         baseline_sha=sha,
         current="workspace",
         gate=gate,
-        params=params_changes(dvc_json(["params", "diff", baseline], timeout_s=DVC_TIMEOUT_S)),
-        metrics=metrics_changes(dvc_json(["metrics", "diff", baseline], timeout_s=DVC_TIMEOUT_S)),
+        params=params_changes(dvc_json(["params", "diff", baseline], timeout_s=QUERY_TIMEOUT_S)),
+        metrics=metrics_changes(dvc_json(["metrics", "diff", baseline], timeout_s=QUERY_TIMEOUT_S)),
         recall=recall_changes(old_per_class, new_per_class),
         environment=environment_changes(old_environment, new_environment),
         figures=figures,

@@ -12,17 +12,14 @@ import numpy as np
 import pandas as pd
 
 import fmnist.report as seed_study
-from fmnist.dvc_adapter import DvcError, dvc_json, read_at_rev
-
-# `dvc exp show` of many experiments takes seconds; longer than this, it is stuck
-DVC_TIMEOUT_S = 600
+from fmnist.dvc_adapter import QUERY_TIMEOUT_S, DvcError, dvc_json, read_at_rev
 
 
 def read_experiments(revs: Sequence[str], num: int, all_commits: bool) -> list[dict[str, Any]]:
     """`dvc exp show --json` for the selected baselines (nested: no ambiguous column names)."""
     selected = ["-A"] if all_commits else [arg for rev in revs for arg in ("--rev", rev)]
     try:
-        return dvc_json(["exp", "show", "-n", str(num), *selected], timeout_s=DVC_TIMEOUT_S)
+        return dvc_json(["exp", "show", "-n", str(num), *selected], timeout_s=QUERY_TIMEOUT_S)
     except DvcError as exc:
         raise seed_study.ReportError(str(exc)) from None
 
