@@ -45,7 +45,7 @@ KINDS = {
 
 def images_per_second(params, precision: str, batch_norm, steps: int) -> float:
     seed_everything(0)
-    model = build_resnet(params, precision, batch_norm)
+    model = build_resnet(params, 10, precision, batch_norm)
     model.compile(
         optimizer=make_optimizer(params, steps_per_epoch=steps),
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=params.label_smoothing),

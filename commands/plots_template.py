@@ -26,7 +26,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from fmnist.data.dataset import CLASS_NAMES
+from fmnist.data.dataset import FASHION_MNIST_CLASSES
 from fmnist.files import atomic_path
 from fmnist.stage_runner import run_stage
 
@@ -90,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         tmp.write_text(build_template())
     log.info("wrote %s (%d bytes)", args.out, args.out.stat().st_size)
     with atomic_path(args.confusion) as tmp:
-        tmp.write_text(confusion_template(CLASS_NAMES))
+        tmp.write_text(confusion_template(FASHION_MNIST_CLASSES))
     log.info("wrote %s", args.confusion)
 
 

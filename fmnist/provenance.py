@@ -4,7 +4,7 @@ environment (the lock it was installed from, every package's version)."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +15,21 @@ RECORDED_LIBRARIES = ("numpy", "scikit-learn", "tensorflow", "keras", "dvc", "dv
 
 
 def write_model_meta(
-    path: str | Path, model_path: str | Path, sections: Mapping[str, Any], summary: dict[str, Any]
+    path: str | Path,
+    model_path: str | Path,
+    classes: Sequence[str],
+    sections: Mapping[str, Any],
+    summary: dict[str, Any],
 ) -> None:
-    """Record beside a model what made it: its params sections, run summary, library versions,
-    and the environment (:func:`fmnist.environment.environment_record`)."""
+    """Record beside a model what made it and what its outputs mean: the class names of its
+    output columns (label order), its params sections, run summary, library versions, and the
+    environment (:func:`fmnist.environment.environment_record`)."""
     environment = environment_record()
     write_json(
         path,
         {
             "model": Path(model_path).name,
+            "classes": list(classes),
             "params": {name: dataclasses.asdict(section) for name, section in sections.items()},
             "summary": summary,
             "versions": library_versions(environment),

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from fmnist.data.dataset import load_split
+from fmnist.data.dataset import load_classes, load_split
 from fmnist.evaluation.scoring import Evaluation, evaluate_models, load_predictors
 from fmnist.files import atomic_path, read_json, write_json
 from fmnist.models.hardware import detect_hardware, use_onednn_where_it_helps
@@ -52,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "svm": read_json(args.svm_meta, "train_svm")["summary"]["fit_seconds"],
     }
     images, labels = load_split(args.split, "test")
+    classes = load_classes(args.split)
     use_onednn_where_it_helps(detect_hardware())  # before load_predictors imports TensorFlow
     predictors = load_predictors(args.cnn_model, args.svm_model, params.evaluate.batch_size)
 
@@ -59,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         predictors,
         images,
         labels,
+        classes,
         train_seconds,
         params.evaluate.latency_images,
         params.evaluate.bootstrap_samples,

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from fmnist.data.dataset import MODELS, load_split
+from fmnist.data.dataset import MODELS, load_classes, load_split
 from fmnist.evaluation.figures import (
     confusion_figure,
     curves_figure,
@@ -39,14 +39,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     params = load_params(args.params).plot
     images, _ = load_split(args.split, "test")
+    classes = load_classes(args.split)
     predictions = {
         name: read_table(Path(args.predictions) / f"{name}.csv", "evaluate") for name in MODELS
     }
 
     figures = {
         "curves.png": curves_figure(Path(args.live)),
-        "confusion.png": confusion_figure(predictions),
-        "per_class_accuracy.png": per_class_figure(read_table(Path(args.per_class), "evaluate")),
+        "confusion.png": confusion_figure(predictions, classes),
+        "per_class_accuracy.png": per_class_figure(
+            read_table(Path(args.per_class), "evaluate"), classes
+        ),
         "misclassified.png": misclassified_figure(images, predictions, params.misclassified_grid),
     }
     for name, fig in figures.items():

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from dvclive import Live
 
-from fmnist.data.dataset import load_split
+from fmnist.data.dataset import CLASSES_FILE, load_classes, load_split
 from fmnist.errors import Interrupted
 from fmnist.files import atomic_path
 from fmnist.models.hardware import detect_hardware, tensorflow_gpus, use_onednn_where_it_helps
@@ -45,17 +45,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     from fmnist.models.training import train_cnn, training_fingerprint
 
     train, val = load_split(args.split, "train"), load_split(args.split, "val")
+    classes = load_classes(args.split)
     architecture = (
         f"resnet, width {params.cnn.resnet_width}, blocks {params.cnn.resnet_blocks}"
         if params.cnn.arch == "resnet"
         else f"lenet, conv filters {layer_filters(params.cnn)}"
     )
-    log.info("train %s, val %s, %s", train[0].shape, val[0].shape, architecture)
+    log.info(
+        "train %s, val %s, %d classes, %s", train[0].shape, val[0].shape, len(classes), architecture
+    )
     log.info("ignored for cnn.arch=%s: %s", params.cnn.arch, ", ".join(params.cnn.ignored_keys()))
 
     # a saved state is resumed only for the same params, precision, code and data
     hardware = detect_hardware(tensorflow_gpus())
-    splits = [Path(args.split) / f"{name}.npz" for name in ("train", "val")]
+    splits = [Path(args.split) / name for name in ("train.npz", "val.npz", CLASSES_FILE)]
     fingerprint = training_fingerprint(params.cnn, params.cnn.seed, hardware, splits)
     state = TrainingState(args.state, fingerprint)
     state.open()
@@ -70,6 +73,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                     params.cnn.seed,
                     train,
                     val,
+                    len(classes),
                     [DVCLiveCallback(live=live)],
                     hardware=hardware,
                     state=state,
@@ -82,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             log.info("summary: %s", summary)
             with atomic_path(args.model) as tmp:
                 model.save(tmp)
-            write_model_meta(args.meta, args.model, {"cnn": params.cnn}, summary)
+            write_model_meta(args.meta, args.model, classes, {"cnn": params.cnn}, summary)
     except Interrupted as exc:
         raise Interrupted(
             f"{exc}; epochs done so far are kept in {state.dir}: run again to resume"

@@ -10,7 +10,7 @@ import argparse
 import logging
 from collections.abc import Sequence
 
-from fmnist.data.dataset import load_split
+from fmnist.data.dataset import load_classes, load_split
 from fmnist.files import atomic_path
 from fmnist.models.store import save_svm_model
 from fmnist.models.svm import fit_svm, score_svm
@@ -30,6 +30,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     params = load_params(args.params)
     train, val = load_split(args.split, "train"), load_split(args.split, "val")
+    classes = load_classes(args.split)
 
     pipeline, fit = fit_svm(params.svm, *train)
     val_score = score_svm(pipeline, *val)
@@ -42,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     log.info("summary: %s", summary)
     with atomic_path(args.model) as tmp:
         save_svm_model(pipeline, tmp)
-    write_model_meta(args.meta, args.model, {"svm": params.svm}, summary)
+    write_model_meta(args.meta, args.model, classes, {"svm": params.svm}, summary)
 
 
 if __name__ == "__main__":

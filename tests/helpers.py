@@ -18,7 +18,6 @@ import numpy as np
 import pytest
 import yaml
 
-from fmnist.data.dataset import NUM_CLASSES
 from fmnist.params import Params, parse_params
 from fmnist.testing.servers import ServerUnavailable, free_ports
 
@@ -42,8 +41,9 @@ def synthetic_images(labels: np.ndarray, seed: int = 0) -> np.ndarray:
     return images
 
 
-def balanced_labels(per_class: int, seed: int = 0) -> np.ndarray:
-    labels = np.repeat(np.arange(NUM_CLASSES, dtype=np.uint8), per_class)
+def balanced_labels(per_class: int, seed: int = 0, classes: int = 10) -> np.ndarray:
+    """``per_class`` labels of each of ``classes`` classes, shuffled."""
+    labels = np.repeat(np.arange(classes, dtype=np.uint8), per_class)
     return np.random.default_rng(seed).permutation(labels)
 
 

@@ -8,7 +8,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC
 
 from fmnist.data.augment import epoch_images
-from fmnist.data.dataset import save_split, to_cnn_input
+from fmnist.data.dataset import FASHION_MNIST_CLASSES, save_classes, save_split, to_cnn_input
 from fmnist.evaluation.scoring import load_predictors
 from fmnist.models.cnn import (
     FusedBatchNormalization,
@@ -35,7 +35,7 @@ def cnn_params(**changes):
 
 
 def test_default_is_the_study_model_with_225034_parameters():
-    model = build_cnn(cnn_params())
+    model = build_cnn(cnn_params(), 10)
     assert model.count_params() == 225_034
     kinds = [type(layer).__name__ for layer in model.layers]
     assert kinds == [
@@ -71,20 +71,20 @@ def test_default_is_the_study_model_with_225034_parameters():
     ],
 )
 def test_depths_shapes_and_parameter_counts(changes, pooled, parameters):
-    model = build_cnn(cnn_params(**changes))
+    model = build_cnn(cnn_params(**changes), 10)
     assert model.output_shape == (None, 10)
     assert model.get_layer(f"pool{changes['conv_layers']}").output.shape[1:] == pooled
     assert model.count_params() == parameters
 
 
 def test_one_conv_layer_model_is_bigger():
-    assert build_cnn(cnn_params(conv_layers=1)).count_params() == 693_962
+    assert build_cnn(cnn_params(conv_layers=1), 10).count_params() == 693_962
 
 
 def test_eval_dataset_keeps_images_labels_and_order():
     labels = balanced_labels(4)
     images = synthetic_images(labels)
-    x, y = next(iter(eval_dataset(images, labels, 40)))
+    x, y = next(iter(eval_dataset(images, labels, 40, 10)))
     np.testing.assert_array_equal(np.rint(x.numpy()[..., 0] * 255).astype(np.uint8), images)
     np.testing.assert_array_equal(y.numpy().argmax(axis=1), labels)
 
@@ -95,7 +95,9 @@ def test_training_dataset_shuffles_and_flips_some_images_with_their_labels():
     originals = {image.tobytes(): i for i, image in enumerate(images)}
     mirrors = {image[:, ::-1].tobytes(): i for i, image in enumerate(images)}
     order, flipped = [], 0
-    for x, y in training_dataset(images, labels, 16, seed=0, flip=True).take(3):  # 40 images
+    for x, y in training_dataset(images, labels, 16, seed=0, classes=10, flip=True).take(
+        3
+    ):  # 40 images
         for image, one_hot in zip(x.numpy(), y.numpy(), strict=True):
             pixels = np.rint(image[..., 0] * 255).astype(np.uint8).tobytes()
             assert pixels in originals or pixels in mirrors, "neither the image nor its mirror"
@@ -119,8 +121,8 @@ def tiny_data():
 def test_training_is_deterministic_for_a_seed():
     train, val = tiny_data()
     params = cnn_params(epochs=2, batch_size=16, augment_shift=1)
-    first = train_cnn(params, 3, train, val)[0].get_weights()
-    second = train_cnn(params, 3, train, val)[0].get_weights()
+    first = train_cnn(params, 3, train, val, 10)[0].get_weights()
+    second = train_cnn(params, 3, train, val, 10)[0].get_weights()
     for a, b in zip(first, second, strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -131,6 +133,7 @@ def test_stage_writes_model_meta_and_dvclive_curves(tmp_path, params_file):
     split.mkdir()
     save_split(split / "train.npz", *train)
     save_split(split / "val.npz", *val)
+    save_classes(split, FASHION_MNIST_CLASSES)
     params = params_file(cnn={"epochs": 2, "batch_size": 32})
     live, model, meta = tmp_path / "live", tmp_path / "cnn.keras", tmp_path / "cnn.json"
     train_cnn_stage.main(
@@ -172,13 +175,13 @@ def test_stage_writes_model_meta_and_dvclive_curves(tmp_path, params_file):
 
 
 def test_bf16_model_computes_in_bf16_and_keeps_the_softmax_in_float32():
-    model = build_cnn(cnn_params(), "mixed_bfloat16")
+    model = build_cnn(cnn_params(), 10, "mixed_bfloat16")
     assert model.get_layer("conv1").compute_dtype == "bfloat16"
     assert model.get_layer("conv1").variable_dtype == "float32"  # weights stay float32
     assert model.get_layer("softmax").compute_dtype == "float32"
     out = model(np.zeros((2, 28, 28, 1), np.float32))
     assert out.dtype == "float32" and model.count_params() == 225_034
-    assert build_cnn(cnn_params()).get_layer("conv1").compute_dtype == "float32"
+    assert build_cnn(cnn_params(), 10).get_layer("conv1").compute_dtype == "float32"
 
 
 @pytest.mark.parametrize(
@@ -194,7 +197,7 @@ def test_training_resolves_precision_for_the_hardware_and_records_it(requested, 
     params = cnn_params(
         epochs=1, warmup_epochs=0, batch_size=16, precision=requested, predict_flip_average=False
     )
-    model, summary = train_cnn(params, 3, train, val, hardware=hardware, verbose=0)
+    model, summary = train_cnn(params, 3, train, val, 10, hardware=hardware, verbose=0)
     assert summary["precision"] == ran and summary["device"] == f"CPU: {hardware.cpu}"
     assert summary["onednn"] == onednn_state(hardware)
     expected = "bfloat16" if ran == "mixed_bfloat16" else "float32"
@@ -206,13 +209,15 @@ def test_resnet_parameter_count_and_shapes_by_hand():
     # stage 1 (4 filters, 28x28): two convs 3*3*4*4 = 144 + BN 16 each;
     # stage 2 (8 filters, stride 2 -> 14x14): 1x1 projection 4*8 = 32 + BN 32, convs
     # 3*3*4*8 = 288 and 3*3*8*8 = 576, BN 32 each; dense 8*10 + 10 = 90.
-    model = build_cnn(cnn_params(arch="resnet", resnet_width=4, resnet_blocks=[1, 1]))
+    model = build_cnn(cnn_params(arch="resnet", resnet_width=4, resnet_blocks=[1, 1]), 10)
     assert model.count_params() == 36 + 16 + 2 * (144 + 16) + 32 + 32 + 288 + 32 + 576 + 32 + 90
     assert model.get_layer("stage1_block1_out").output.shape[1:] == (28, 28, 4)
     assert model.get_layer("stage2_block1_out").output.shape[1:] == (14, 14, 8)
     assert model.output_shape == (None, 10)
     assert model.get_layer("softmax").compute_dtype == "float32"
-    bf16 = build_cnn(cnn_params(arch="resnet", resnet_width=4, resnet_blocks=[1]), "mixed_bfloat16")
+    bf16 = build_cnn(
+        cnn_params(arch="resnet", resnet_width=4, resnet_blocks=[1]), 10, "mixed_bfloat16"
+    )
     assert bf16.get_layer("stem").compute_dtype == "bfloat16"
     assert bf16.get_layer("softmax").compute_dtype == "float32"
 
@@ -227,11 +232,11 @@ def test_resnet_ignores_the_lenet_keys_and_the_lenet_the_resnet_keys():
         "cnn.dense_units",
     ]
     assert (
-        build_cnn(resnet).count_params()
-        == build_cnn(cnn_params(arch="resnet", resnet_blocks=[1])).count_params()
+        build_cnn(resnet, 10).count_params()
+        == build_cnn(cnn_params(arch="resnet", resnet_blocks=[1]), 10).count_params()
     )
     assert cnn_params().ignored_keys() == ["cnn.resnet_width", "cnn.resnet_blocks"]
-    assert build_cnn(cnn_params(resnet_width=64, resnet_blocks=[8])).count_params() == 225_034
+    assert build_cnn(cnn_params(resnet_width=64, resnet_blocks=[8]), 10).count_params() == 225_034
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "sgd", "rmsprop"])
@@ -246,7 +251,7 @@ def test_weight_decay_shrinks_kernels_by_lr_times_decay_and_leaves_bn_and_biases
         warmup_epochs=0,
         weight_decay=0.5,
     )
-    model = build_cnn(params)
+    model = build_cnn(params, 10)
     before = {v.path: v.numpy() for v in model.trainable_variables}
     decayed = make_optimizer(params, steps_per_epoch=10)
     # zero gradients: the optimizers' own steps are 0, what moves is the decay alone
@@ -272,9 +277,9 @@ def test_flip_average_predicts_the_mean_of_image_and_mirror_and_survives_saving(
         batch_size=16,
         predict_flip_average=False,
     )
-    plain, _ = train_cnn(params, 3, train, val, verbose=0)
+    plain, _ = train_cnn(params, 3, train, val, 10, verbose=0)
     averaged, summary = train_cnn(
-        dataclasses.replace(params, predict_flip_average=True), 3, train, val, verbose=0
+        dataclasses.replace(params, predict_flip_average=True), 3, train, val, 10, verbose=0
     )
     x = np.random.default_rng(0).random((5, 28, 28, 1), np.float32)
     mirrored = x[:, :, ::-1]
@@ -319,8 +324,8 @@ def test_fused_batch_norm_computes_what_keras_batch_norm_does():
 
 def test_resnet_uses_the_fused_layer_and_keras_batch_norm_can_stand_in():
     params = cnn_params(arch="resnet", resnet_width=4, resnet_blocks=[1, 1])
-    fused = build_cnn(params)
-    keras_bn = build_resnet(params, batch_norm=keras.layers.BatchNormalization)
+    fused = build_cnn(params, 10)
+    keras_bn = build_resnet(params, 10, batch_norm=keras.layers.BatchNormalization)
     norms = [type(layer) for layer in fused.layers if "bn" in layer.name]
     assert norms == [FusedBatchNormalization] * 6  # stem, 2 + 2 in blocks, 1 projection
     assert keras_bn.count_params() == fused.count_params()
@@ -345,7 +350,7 @@ def test_warmup_rises_linearly_to_the_rate_then_cosine_decays_to_zero():
 def test_an_epoch_is_whole_executions_and_dropout_draws_depend_on_the_epoch_alone():
     assert steps_per_epoch(54_000, 128) == 424  # 422 batches, rounded up to executions of 8
     assert steps_per_epoch(64, 16) == 8
-    model = build_cnn(cnn_params(dropout=0.5))
+    model = build_cnn(cnn_params(dropout=0.5), 10)
     reseed = EpochSeeds(7)
     reseed.set_model(model)
     x = np.ones((4, 28, 28, 1), np.float32)
@@ -364,12 +369,12 @@ def test_an_epoch_is_whole_executions_and_dropout_draws_depend_on_the_epoch_alon
 def test_training_batches_run_epoch_after_epoch_and_a_later_start_continues_them():
     labels = balanced_labels(6)  # 60 images, batches of 16: 4 per epoch, the last one of 12
     images = synthetic_images(labels)
-    batches = list(training_dataset(images, labels, 16, 5, flip=True, shift=1).take(10))
+    batches = list(training_dataset(images, labels, 16, 5, 10, flip=True, shift=1).take(10))
     assert [len(y) for _, y in batches] == [16, 16, 16, 12] * 2 + [16, 16]
     epoch1, labels1 = epoch_images(images, labels, 5, 1, flip=True, shift=1)
     np.testing.assert_array_equal(to_cnn_input(epoch1[:16]), batches[4][0].numpy())
     np.testing.assert_array_equal(labels1[:16], batches[4][1].numpy().argmax(axis=1))
-    resumed = training_dataset(images, labels, 16, 5, flip=True, shift=1, first_batch=6)
+    resumed = training_dataset(images, labels, 16, 5, 10, flip=True, shift=1, first_batch=6)
     for (x, y), (x_expected, y_expected) in zip(resumed.take(4), batches[6:], strict=True):
         np.testing.assert_array_equal(x.numpy(), x_expected.numpy())
         np.testing.assert_array_equal(y.numpy(), y_expected.numpy())
@@ -386,11 +391,13 @@ def test_the_weights_kept_are_the_ones_validated_with_or_without_the_moving_aver
         predict_flip_average=False,  # the model validated: the plain one
     )
     logged = keras.callbacks.History()
-    model, summary = train_cnn(params, 3, train, val, [logged], verbose=0)
+    model, summary = train_cnn(params, 3, train, val, 10, [logged], verbose=0)
     best_loss = logged.history["val_loss"][summary["best_epoch"] - 1]
     model.compile(loss=keras.losses.CategoricalCrossentropy(label_smoothing=params.label_smoothing))
-    loss = model.evaluate(eval_dataset(*val, 16), verbose=0, return_dict=True)["loss"]
+    loss = model.evaluate(eval_dataset(*val, 16, 10), verbose=0, return_dict=True)["loss"]
     assert loss == pytest.approx(best_loss, rel=1e-5)
     if ema_momentum:  # the average is not the last weights: a run without it ends elsewhere
-        plain, _ = train_cnn(dataclasses.replace(params, ema_momentum=0), 3, train, val, verbose=0)
+        plain, _ = train_cnn(
+            dataclasses.replace(params, ema_momentum=0), 3, train, val, 10, verbose=0
+        )
         assert not np.array_equal(model.get_weights()[0], plain.get_weights()[0])

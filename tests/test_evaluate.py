@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fmnist.data.dataset import CLASS_NAMES
+from fmnist.data.dataset import FASHION_MNIST_CLASSES
 from fmnist.evaluation.scoring import compare, evaluate_models, time_predictor
 from stages.evaluate import write_evaluation
 
@@ -53,7 +53,14 @@ def test_evaluate_models_scores_both_and_writes_every_file(tmp_path):
     calls = []
     predictors = {"cnn": lookup_predictor(CNN, calls), "svm": lookup_predictor(SVM, calls)}
     evaluation = evaluate_models(
-        predictors, indexed_images(10), LABELS, {"cnn": 12.5, "svm": 3.0}, 2, 200, seed=0
+        predictors,
+        indexed_images(10),
+        LABELS,
+        FASHION_MNIST_CLASSES,
+        {"cnn": 12.5, "svm": 3.0},
+        2,
+        200,
+        seed=0,
     )
     cnn, svm = evaluation.metrics["cnn"], evaluation.metrics["svm"]
     assert (cnn["accuracy"], svm["accuracy"]) == (0.8, 0.6)
@@ -72,19 +79,20 @@ def test_evaluate_models_scores_both_and_writes_every_file(tmp_path):
     compare_json = json.loads((tmp_path / "metrics" / "compare.json").read_text())
     assert compare_json["mcnemar"]["cnn_right_svm_wrong"] == 3
     table = pd.read_csv(tmp_path / "metrics" / "per_class.csv")
-    assert len(table) == 20 and set(table["class"]) == set(CLASS_NAMES)
+    assert len(table) == 20 and set(table["class"]) == set(FASHION_MNIST_CLASSES)
     csv = pd.read_csv(tmp_path / "predictions" / "cnn.csv")
     assert list(csv.columns) == ["index", "actual", "predicted"] and len(csv) == 10
     assert not list(tmp_path.rglob(".*.tmp*"))
 
 
 def test_the_stage_answers_a_truncated_model_with_one_line_and_writes_nothing(tmp_path, capsys):
-    from fmnist.data.dataset import save_split
+    from fmnist.data.dataset import save_classes, save_split
     from fmnist.stage_runner import run_stage
     from stages.evaluate import main
 
     (tmp_path / "split").mkdir()
     save_split(tmp_path / "split" / "test.npz", indexed_images(10), LABELS)
+    save_classes(tmp_path / "split", FASHION_MNIST_CLASSES)
     model = tmp_path / "cnn.keras"
     model.write_bytes(b"PK\x03\x04" + b"\x00" * 100)  # the first bytes of a zip, then nothing
     for name, summary in (("cnn", {"train_seconds": 1.0}), ("svm", {"fit_seconds": 1.0})):

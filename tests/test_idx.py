@@ -3,8 +3,9 @@ import gzip
 import numpy as np
 import pytest
 
-from fmnist.data.dataset import read_raw
+from fmnist.data.dataset import FASHION_MNIST_CLASSES
 from fmnist.data.idx import encode_idx, parse_idx, read_idx, write_idx
+from fmnist.data.sources.arrays import read_idx_source
 from fmnist.errors import DataError
 
 
@@ -48,15 +49,16 @@ def test_label_out_of_range_is_refused_with_its_index(raw_dir):
     labels[7] = 11
     write_idx(raw_dir / "train-labels-idx1-ubyte.gz", labels)
     with pytest.raises(
-        DataError, match=r"train-labels-idx1-ubyte\.gz: label 11 at index 7 is outside 0-9"
+        DataError,
+        match=r"train-labels-idx1-ubyte\.gz: label 11 at index 7 is outside 0-9 \(data\.classes",
     ):
-        read_raw(raw_dir, "train")
+        read_idx_source(raw_dir, FASHION_MNIST_CLASSES)
 
 
 def test_image_and_label_counts_must_agree(raw_dir):
     write_idx(raw_dir / "t10k-labels-idx1-ubyte.gz", np.zeros(5, np.uint8))
     with pytest.raises(DataError, match="5 labels for 100 images"):
-        read_raw(raw_dir, "t10k")
+        read_idx_source(raw_dir, FASHION_MNIST_CLASSES)
 
 
 def test_images_must_be_28x28(raw_dir):
@@ -64,4 +66,4 @@ def test_images_must_be_28x28(raw_dir):
     with pytest.raises(
         DataError, match=r"expected images of shape \(n, 28, 28\), got \(100, 14, 14\)"
     ):
-        read_raw(raw_dir, "t10k")
+        read_idx_source(raw_dir, FASHION_MNIST_CLASSES)

@@ -145,6 +145,19 @@ def test_transparent_parts_count_as_white_and_colour_becomes_grey():
     assert grey[3, 3] == round(0.299 * 255)  # ITU-R 601 luma of pure red: 76
 
 
+def test_a_light_item_on_transparency_is_laid_on_black_with_invert_no():
+    rgba = np.zeros((8, 8, 4), np.uint8)
+    rgba[2:6, 2:6] = (200, 200, 200, 255)  # a light item, the rest transparent over black
+    rgba[2:6, 6] = (200, 200, 200, 128)  # a half-transparent edge
+    picture = Image.fromarray(rgba, "RGBA")
+    on_white, on_black = to_grey(picture), to_grey(picture, invert="no")
+    assert on_white[0, 0] == 255 and on_black[0, 0] == 0  # the transparent corner
+    assert on_white[3, 3] == on_black[3, 3] == 200  # the opaque item as it is
+    assert on_black[3, 6] == round(200 * 128 / 255) and on_white[3, 6] == round(
+        200 * 128 / 255 + 255 * 127 / 255
+    )
+
+
 def test_sixteen_bit_pixels_are_scaled_not_clipped(tmp_path):
     image = dark_item()
     # a 16-bit grey PNG (0-65535): Pillow's own conversion to 8 bits would clip it to white

@@ -121,7 +121,7 @@ def test_plain_keras_loads_the_cnn_after_import_fmnist(tmp_path, order):
     from fmnist.models.cnn import build_cnn, with_flip_average
 
     path = tmp_path / "cnn.keras"
-    with_flip_average(build_cnn(project_params().cnn)).save(path)
+    with_flip_average(build_cnn(project_params().cnn, 10)).save(path)
     run = subprocess.run(
         [sys.executable, "-c", LOAD, str(path), order], capture_output=True, text=True, cwd=tmp_path
     )
@@ -134,7 +134,7 @@ def test_without_import_fmnist_keras_cannot_find_the_layers(tmp_path):
     from fmnist.models.cnn import build_cnn, with_flip_average
 
     path = tmp_path / "cnn.keras"
-    with_flip_average(build_cnn(project_params().cnn)).save(path)
+    with_flip_average(build_cnn(project_params().cnn, 10)).save(path)
     code = f"import keras; keras.models.load_model({str(path)!r})"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 1 and "Could not locate class 'WithMirrors'" in run.stderr

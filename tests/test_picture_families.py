@@ -31,7 +31,7 @@ def model():
     images = read_idx(DEBIAN_DATA / "train-images-idx3-ubyte.gz")[:30_000]
     labels = read_idx(DEBIAN_DATA / "train-labels-idx1-ubyte.gz")[:30_000]
     keras.utils.set_random_seed(0)
-    cnn = build_cnn(project_params().cnn)
+    cnn = build_cnn(project_params().cnn, 10)
     cnn.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     # the pipeline's own augmentation (params.yaml: flips, shifts of 1 pixel): without it a
     # model is about 1 point less sure of a picture re-centred by 1 pixel, and with seed 1

@@ -9,7 +9,7 @@ import time
 import pandas as pd
 import pytest
 
-from fmnist.data.dataset import CLASS_NAMES
+from fmnist.data.dataset import FASHION_MNIST_CLASSES
 from tests.helpers import DEBIAN_DATA, FMNIST, require_real_data, small_run
 
 pytestmark = pytest.mark.slow
@@ -27,15 +27,14 @@ def test_repro_split_builds_the_real_splits_offline(dvc_project):
     project.set_params(download={"sources": [str(DEBIAN_DATA)]})  # no network: Debian only
     project.dvc("repro", "split")
     counts = json.loads((project.path / "metrics" / "data.json").read_text())
-    assert {name: c["total"] for name, c in counts.items()} == {
-        "train": 54_000,
-        "val": 6_000,
-        "test": 10_000,
-    }
+    totals = {name: c["total"] for name, c in counts.items()}
+    assert totals["test"] == 10_000 and totals["train"] + totals["val"] == 60_000
+    assert abs(totals["val"] - 6_000) < 250  # 10% drawn by each image's content
     for split in counts.values():
-        assert set(split["per_class"]) == set(CLASS_NAMES)
-        for n in split["per_class"].values():
-            assert abs(n - split["total"] / 10) <= 1
+        assert list(split["per_class"]) == list(FASHION_MNIST_CLASSES)
+    assert set(counts["test"]["per_class"].values()) == {1_000}  # the official test set
+    for n in counts["val"]["per_class"].values():
+        assert abs(n - 600) < 80
     assert "Data and pipelines are up to date" in project.dvc("status", "split").stdout
 
     start = time.perf_counter()
@@ -58,7 +57,7 @@ def test_pipeline_metrics_plots_and_experiments_on_a_real_subset(dvc_project):
 
     # the SVM stage on its own
     svm_train = json.loads((project.path / "metrics" / "svm_train.json").read_text())
-    assert svm_train["train_images"] == 2700 and svm_train["val_accuracy"] > 0.7
+    assert abs(svm_train["train_images"] - 2700) < 60 and svm_train["val_accuracy"] > 0.7
     assert (project.path / "models" / "svm.skops").stat().st_size > 10_000
 
     # dvc metrics show lists both models

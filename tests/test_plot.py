@@ -3,7 +3,7 @@ import struct
 import numpy as np
 import pandas as pd
 
-from fmnist.data.dataset import CLASS_NAMES, save_split
+from fmnist.data.dataset import FASHION_MNIST_CLASSES, save_classes, save_split
 from fmnist.evaluation.figures import SIZES
 from stages import plot as plot_stage
 from tests.helpers import balanced_labels, synthetic_images
@@ -20,6 +20,7 @@ def write_inputs(tmp_path):
     split = tmp_path / "split"
     split.mkdir()
     save_split(split / "test.npz", synthetic_images(labels), labels)
+    save_classes(split, FASHION_MNIST_CLASSES)
     live = tmp_path / "live" / "plots" / "metrics"
     for part in ("train", "eval"):
         (live / part).mkdir(parents=True)
@@ -29,7 +30,7 @@ def write_inputs(tmp_path):
             )
     predictions = tmp_path / "predictions"
     predictions.mkdir()
-    names = np.array(CLASS_NAMES)
+    names = np.array(FASHION_MNIST_CLASSES)
     rng = np.random.default_rng(0)
     rows = []
     for model, error_rate in (("cnn", 0.1), ("svm", 0.3)):
@@ -46,7 +47,7 @@ def write_inputs(tmp_path):
                 "f1": 0.9,
                 "support": 5,
             }
-            for c in CLASS_NAMES
+            for c in FASHION_MNIST_CLASSES
         ]
     pd.DataFrame(rows).to_csv(tmp_path / "per_class.csv", index=False)
     return split

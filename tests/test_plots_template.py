@@ -10,7 +10,7 @@ from commands.plots_template import (
     confusion_template,
     page_template,
 )
-from fmnist.data.dataset import CLASS_NAMES
+from fmnist.data.dataset import FASHION_MNIST_CLASSES
 from tests.helpers import ROOT
 
 
@@ -33,9 +33,9 @@ def test_committed_template_is_what_the_command_builds_and_dvc_uses_it():
 
 def test_committed_confusion_template_orders_the_classes_as_the_dataset_does():
     committed = ROOT / DEFAULT_CONFUSION
-    assert committed.read_text() == confusion_template(CLASS_NAMES), (
+    assert committed.read_text() == confusion_template(FASHION_MNIST_CLASSES), (
         "run: python -m commands.plots_template"
     )
     encoding = json.loads(committed.read_text())["spec"]["encoding"]
-    assert encoding["x"]["sort"] == encoding["y"]["sort"] == list(CLASS_NAMES)
+    assert encoding["x"]["sort"] == encoding["y"]["sort"] == list(FASHION_MNIST_CLASSES)
     assert encoding["x"]["sort"][:2] == ["T-shirt/top", "Trouser"]

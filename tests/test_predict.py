@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from fmnist.console import main
-from fmnist.data.dataset import CLASS_NAMES, to_cnn_input
+from fmnist.data.dataset import FASHION_MNIST_CLASSES, to_cnn_input
 from fmnist.inference.classifiers import Scorer
 from fmnist.inference.inputs import Item
 from fmnist.inference.predict import as_records, predictions_table, top_k
@@ -38,12 +38,14 @@ def test_table_has_one_row_per_image_and_model_and_json_groups_the_top_labels():
         out[np.arange(len(images)), images[:, 0, 0]] = 1.0
         return out
 
-    table = predictions_table(items, [Scorer("cnn", "probability", score)], k=2)
+    table = predictions_table(
+        items, [Scorer("cnn", "probability", score, FASHION_MNIST_CLASSES)], k=2
+    )
     assert list(table.columns) == [
         "input", "index", "model", "inverted", "score_kind", "label_1", "score_1", "label_2", "score_2",
     ]  # fmt: skip
-    assert table["label_1"].tolist() == [CLASS_NAMES[0], CLASS_NAMES[7]]
-    assert table["label_2"].tolist() == [CLASS_NAMES[1], CLASS_NAMES[0]]
+    assert table["label_1"].tolist() == [FASHION_MNIST_CLASSES[0], FASHION_MNIST_CLASSES[7]]
+    assert table["label_2"].tolist() == [FASHION_MNIST_CLASSES[1], FASHION_MNIST_CLASSES[0]]
     assert table["inverted"].tolist() == [True, False] and table["index"].tolist() == [0, 4]
     [first, _] = as_records(table)
     assert first == {
@@ -52,14 +54,37 @@ def test_table_has_one_row_per_image_and_model_and_json_groups_the_top_labels():
     }  # fmt: skip
 
 
+def test_labels_are_the_names_the_model_record_gives_and_k_stops_at_the_classes():
+    items = [Item("a.png", 0, np.full((28, 28), 2, np.uint8), False)]
+    scorer = Scorer(
+        "cnn", "probability", lambda x: np.array([[0.1, 0.3, 0.6]]), ("ant", "bee", "cat")
+    )
+    [record] = as_records(predictions_table(items, [scorer], k=5))
+    assert [(top["label"], top["score"]) for top in record["top"]] == [
+        ("cat", 0.6), ("bee", 0.3), ("ant", 0.1),
+    ]  # fmt: skip
+
+
+def test_a_record_without_class_names_is_a_fashion_mnist_model(tmp_path):
+    from fmnist.inference.classifiers import model_classes
+
+    (tmp_path / "old.json").write_text(json.dumps({"model": "cnn.keras"}))
+    (tmp_path / "new.json").write_text(json.dumps({"classes": ["a", "b"]}))
+    assert model_classes(tmp_path / "old.json") == FASHION_MNIST_CLASSES
+    assert model_classes(tmp_path / "new.json") == ("a", "b")
+
+
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     """A directory with small real models in models/ (an untrained CNN, an SVM fitted on
     synthetic images), and 6 PNG files of synthetic images; the working directory."""
     (tmp_path / "models").mkdir()
     keras.utils.set_random_seed(0)
-    cnn = build_cnn(project_params().cnn)
+    cnn = build_cnn(project_params().cnn, 10)
     cnn.save(tmp_path / "models" / "cnn.keras")
+    for name in ("cnn", "svm"):  # the records give the names of the output columns
+        record = {"classes": list(FASHION_MNIST_CLASSES)}
+        (tmp_path / "models" / f"{name}.json").write_text(json.dumps(record))
     labels = balanced_labels(12)
     images = synthetic_images(labels)
     svm_params = dataclasses.replace(project_params().svm, pca_components=10)
@@ -78,7 +103,7 @@ def test_predict_both_models_on_a_folder_gives_each_models_own_top_labels(projec
     assert len(table) == 12 and table["model"].tolist() == ["cnn"] * 6 + ["svm"] * 6
     cnn_expected = project["cnn"].predict(to_cnn_input(project["images"]), verbose=0).argmax(1)
     svm_expected = project["svm"].predict(project["images"].reshape(6, -1) / 255.0)
-    names = np.array(CLASS_NAMES)
+    names = np.array(FASHION_MNIST_CLASSES)
     assert table["label_1"].tolist() == list(names[cnn_expected]) + list(names[svm_expected])
     assert set(table["score_kind"]) == {"probability", "svm_ovr_votes"}
     cnn_rows = table[table["model"] == "cnn"]
@@ -109,7 +134,7 @@ def test_a_picture_that_is_all_background_is_classified_with_a_warning(project, 
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["predict", "in", "--top-k", "11"], "error: --top-k: 11 is not between 1 and 10"),
+        (["predict", "in", "--top-k", "0"], "error: --top-k: 0 is not 1 or more"),
         (
             ["predict", "empty.png", "--out", "o.csv"],
             "error: no image to classify: every input was skipped",

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from fmnist.data.dataset import CLASS_NAMES, load_split, to_cnn_input
+from fmnist.data.dataset import FASHION_MNIST_CLASSES, load_split, to_cnn_input
 from tests.helpers import FMNIST, DvcProject
 
 pytestmark = pytest.mark.slow
@@ -44,7 +44,7 @@ def test_predict_agrees_with_evaluate_exports_and_revisions(baseline_project, tm
     assert not table["inverted"].any()
     evaluated = pd.read_csv(project.path / "results" / "predictions" / "cnn.csv")
     assert table["label_1"].tolist() == evaluated["predicted"].tolist()  # every image
-    accuracy = float(np.mean(table["label_1"].to_numpy() == np.array(CLASS_NAMES)[labels]))
+    accuracy = float(np.mean(table["label_1"].to_numpy() == np.array(FASHION_MNIST_CLASSES)[labels]))
     assert accuracy == json.loads((project.path / "metrics" / "cnn.json").read_text())["accuracy"]
 
     # photos: inverted (light background) and resized on purpose; the dataset's .npz as well

@@ -36,21 +36,21 @@ def test_interrupted_run_resumes_after_the_last_saved_epoch(tmp_path, monkeypatc
     monkeypatch.setenv(STOP_AFTER_EPOCH, "2")
     first = Recorder()
     with pytest.raises(Interrupted, match="stopped after epoch 2"):
-        train_cnn(params, 3, train, val, [first], state=state, verbose=0)
+        train_cnn(params, 3, train, val, 10, [first], state=state, verbose=0)
     assert state.epochs_done() == 2 and [e for e, _ in first.epochs] == [0, 1]
 
     monkeypatch.delenv(STOP_AFTER_EPOCH)
     resumed_state = TrainingState(tmp_path / "state", "fp")
     assert resumed_state.open() == 2
     resumed = Recorder()
-    _, summary = train_cnn(params, 3, train, val, [resumed], state=resumed_state, verbose=0)
+    _, summary = train_cnn(params, 3, train, val, 10, [resumed], state=resumed_state, verbose=0)
     # the saved epochs are replayed first, then training continues: 0..3, once each
     assert [e for e, _ in resumed.epochs] == [0, 1, 2, 3]
     assert resumed.epochs[:2] == first.epochs
     assert summary["epochs_run"] == 4 and summary["train_seconds"] > 0
 
     uninterrupted = Recorder()
-    _, straight = train_cnn(params, 3, train, val, [uninterrupted], verbose=0)
+    _, straight = train_cnn(params, 3, train, val, 10, [uninterrupted], verbose=0)
     assert uninterrupted.epochs[:2] == first.epochs  # identical up to the interruption
     assert straight["epochs_run"] == 4
     # afterwards the data order and augmentation draw again from their seeds, so the last
@@ -64,7 +64,7 @@ def test_state_for_other_params_code_or_data_is_dropped(tmp_path, monkeypatch, c
     state.open()
     monkeypatch.setenv(STOP_AFTER_EPOCH, "1")
     with pytest.raises(Interrupted):
-        train_cnn(params, 3, train, val, state=state, verbose=0)
+        train_cnn(params, 3, train, val, 10, state=state, verbose=0)
     assert state.epochs_done() == 1
     with caplog.at_level(logging.INFO):
         assert TrainingState(tmp_path / "state", "fp-new").open() == 0

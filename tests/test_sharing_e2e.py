@@ -115,12 +115,12 @@ def test_run_cache_remote_and_experiments_shared_between_clones(baseline_project
     # skops' trusted types: both predict what A's evaluate stage predicted
     load = (
         "import sys, fmnist, keras, numpy as np\n"
-        "from fmnist.data.dataset import CLASS_NAMES, load_split, to_cnn_input, to_flat\n"
+        "from fmnist.data.dataset import FASHION_MNIST_CLASSES, load_split, to_cnn_input, to_flat\n"
         "from fmnist.models.store import load_svm_model\n"
         "images, _ = load_split(sys.argv[1], 'test')\n"
         "cnn = keras.models.load_model('fetched/cnn.keras')\n"
         "svm = load_svm_model('fetched/svm.skops')\n"
-        "names = np.array(CLASS_NAMES)\n"
+        "names = np.array(FASHION_MNIST_CLASSES)\n"
         "print(names[cnn.predict(to_cnn_input(images), verbose=0).argmax(1)[:500]].tolist())\n"
         "print(names[svm.predict(to_flat(images[:500]))].tolist())\n"
     )

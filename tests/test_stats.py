@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from fmnist.data.dataset import FASHION_MNIST_CLASSES
 from fmnist.evaluation.stats import bootstrap_accuracy, mcnemar, per_class_table, summary_metrics
 
 
@@ -34,14 +35,14 @@ def test_mcnemar_without_disagreements():
 def test_metrics_on_hand_made_predictions():
     y_true = np.array([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9, 9])
     y_pred = np.array([0, 0, 0, 1, 1, 1, 1, 1, 2, 0, 3, 4, 5, 6, 7, 8, 9, 9])
-    table = per_class_table(y_true, y_pred)
+    table = per_class_table(y_true, y_pred, FASHION_MNIST_CLASSES)
     row = table.set_index("class")
     assert row.loc["T-shirt/top", "recall"] == pytest.approx(3 / 4)
     assert row.loc["T-shirt/top", "precision"] == pytest.approx(3 / 4)
     assert row.loc["Trouser", "precision"] == pytest.approx(4 / 5)
     assert row.loc["Pullover", "recall"] == pytest.approx(1 / 2)
     assert row["support"].tolist() == [4, 4, 2, 1, 1, 1, 1, 1, 1, 2]
-    summary = summary_metrics(y_true, y_pred)
+    summary = summary_metrics(y_true, y_pred, table)
     assert summary["accuracy"] == pytest.approx(16 / 18)
     assert summary["weakest_class"] == "Pullover" and summary["weakest_class_recall"] == 0.5
     f1 = [6 / 8, 8 / 9, 2 / 3] + [1.0] * 7

@@ -37,7 +37,7 @@ def test_a_missing_model_names_the_commands_that_restore_it(tmp_path):
 
 
 def test_a_truncated_or_foreign_model_file_is_one_line_not_keras_file_not_found(tmp_path):
-    model = with_flip_average(build_cnn(project_params().cnn))
+    model = with_flip_average(build_cnn(project_params().cnn, 10))
     path = tmp_path / "cnn.keras"
     model.save(path)
     data = path.read_bytes()
@@ -70,7 +70,7 @@ def test_predict_reads_the_files_the_registry_declares():
 
 
 def test_float32_copy_has_the_same_weights_and_computes_in_float32():
-    model = with_flip_average(build_cnn(project_params().cnn, "mixed_bfloat16"))
+    model = with_flip_average(build_cnn(project_params().cnn, 10, "mixed_bfloat16"))
     assert "mixed_bfloat16" in policies(model)
     copy = float32_copy(model)
     assert policies(copy) == {"float32"}
@@ -100,7 +100,7 @@ def test_exports_load_in_tensorflow_and_onnxruntime_and_predict_what_keras_does(
         images = np.random.default_rng(1).integers(0, 256, (300, 28, 28), dtype=np.uint8)
     labels = np.zeros(len(images), np.uint8)
     keras.utils.set_random_seed(5)
-    model = with_flip_average(build_cnn(project_params().cnn, "mixed_bfloat16"))
+    model = with_flip_average(build_cnn(project_params().cnn, 10, "mixed_bfloat16"))
     record = export_cnn(model, tmp_path, images, labels)
     x = to_cnn_input(images)
     expected = model.predict(x, verbose=0)

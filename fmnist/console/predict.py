@@ -36,9 +36,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("cnn", "svm", "both"),
         default="cnn",
         help="cnn (default): scores are softmax probabilities; svm: scores are the SVC's "
-        "one-vs-rest votes (duels won, 0-9, plus a confidence in (-1/3, 1/3)), not probabilities",
+        "one-vs-rest votes (duels won, 0 to classes-1, plus a confidence in (-1/3, 1/3)), "
+        "not probabilities",
     )
-    parser.add_argument("--top-k", type=int, default=3, help="labels per image (1-10, default 3)")
+    parser.add_argument(
+        "--top-k",
+        type=int,
+        default=3,
+        help="labels per image (default 3; at most the model's classes are given)",
+    )
     parser.add_argument(
         "--format",
         choices=("csv", "json"),
@@ -51,7 +57,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--invert",
         choices=INVERT_CHOICES,
         default="auto",
-        help="make the item light on dark like Fashion-MNIST; auto: when the border is light",
+        help="make the item light on dark like Fashion-MNIST; auto: when the border is light "
+        "(a transparent picture is laid on white, or on black with no: a light item)",
     )
     parser.add_argument(
         "--rev",
@@ -64,8 +71,8 @@ def run(args: argparse.Namespace) -> int:
     """Classify the inputs; exit 0, or 1 when some inputs were skipped (each said on stderr)."""
     from fmnist.inference.inputs import expand, read_all
 
-    if not 1 <= args.top_k <= 10:
-        raise DataError(f"--top-k: {args.top_k} is not between 1 and 10")
+    if args.top_k < 1:
+        raise DataError(f"--top-k: {args.top_k} is not 1 or more")
     files, skipped = expand(args.inputs)
     items = []
     for result in read_all(files, args.invert):

@@ -1,16 +1,18 @@
-"""Fashion-MNIST facts and the split arrays every later stage reads."""
+"""Fashion-MNIST facts, and the split arrays and class names every later stage reads."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 
-from fmnist.data.idx import read_idx
-from fmnist.errors import DataError
 from fmnist.files import require_file
 
-CLASS_NAMES: tuple[str, ...] = (
+# Fashion-MNIST's class names, in label order: the names of data.source fashion-mnist (and of
+# revisions made before the split wrote classes.json). Every stage reads the names of the data
+# it runs on from the split (load_classes), never from here.
+FASHION_MNIST_CLASSES: tuple[str, ...] = (
     "T-shirt/top",
     "Trouser",
     "Pullover",
@@ -22,7 +24,6 @@ CLASS_NAMES: tuple[str, ...] = (
     "Bag",
     "Ankle boot",
 )
-NUM_CLASSES = len(CLASS_NAMES)
 IMAGE_SHAPE = (28, 28)
 
 # The four original files and the SHA-256 of their *decompressed* bytes. Debian recompressed
@@ -37,31 +38,23 @@ RAW_FILES: dict[str, str] = {
 MODELS: dict[str, str] = {"cnn": "CNN", "svm": "SVM"}
 
 
-def read_raw(raw_dir: str | Path, prefix: str) -> tuple[np.ndarray, np.ndarray]:
-    """Images and labels of one original file pair (``prefix`` is 'train' or 't10k')."""
-    raw_dir = Path(raw_dir)
-    images_path = raw_dir / f"{prefix}-images-idx3-ubyte.gz"
-    labels_path = raw_dir / f"{prefix}-labels-idx1-ubyte.gz"
-    images, labels = read_idx(images_path), read_idx(labels_path)
-    if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
-        raise DataError(f"{images_path}: expected images of shape (n, 28, 28), got {images.shape}")
-    if labels.ndim != 1:
-        raise DataError(f"{labels_path}: expected a 1-d label array, got shape {labels.shape}")
-    if len(labels) != len(images):
-        raise DataError(
-            f"{labels_path}: {len(labels)} labels for {len(images)} images in {images_path.name}"
-        )
-    bad = np.flatnonzero(labels >= NUM_CLASSES)
-    if bad.size:
-        raise DataError(
-            f"{labels_path}: label {int(labels[bad[0]])} at index {int(bad[0])} "
-            f"is outside 0-{NUM_CLASSES - 1}"
-        )
-    return images, labels
+CLASSES_FILE = "classes.json"  # in the split directory: the class names, in label order
 
 
 def save_split(path: str | Path, images: np.ndarray, labels: np.ndarray) -> None:
-    np.savez_compressed(path, images=images.astype(np.uint8), labels=labels.astype(np.uint8))
+    """One split's images and labels as ``.npz``: uint8 labels while they fit (Fashion-MNIST's
+    files), else uint16."""
+    dtype = np.uint8 if labels.size == 0 or labels.max() < 256 else np.uint16
+    np.savez_compressed(path, images=images.astype(np.uint8), labels=labels.astype(dtype))
+
+
+def save_classes(split_dir: str | Path, classes: tuple[str, ...] | list[str]) -> None:
+    Path(split_dir, CLASSES_FILE).write_text(json.dumps(list(classes), indent=1) + "\n")
+
+
+def load_classes(split_dir: str | Path) -> tuple[str, ...]:
+    """The class names of the split in ``split_dir``, in label order."""
+    return tuple(json.loads(require_file(Path(split_dir) / CLASSES_FILE, "split").read_text()))
 
 
 def load_split(split_dir: str | Path, name: str) -> tuple[np.ndarray, np.ndarray]:

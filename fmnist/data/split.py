@@ -1,48 +1,95 @@
-"""The seeded, stratified train/validation split and the stratified subsets used for quick runs."""
+"""Which split each image goes to, decided by its own content.
+
+An image's draw in [0, 1) comes from a hash of its pixels keyed by ``base.seed``
+(:func:`fmnist.data.content.content_draws`), never from its place among the others. So adding or
+removing images moves no other image between train, validation and test, a before/after
+comparison runs on the same test images, and two copies of one picture always land in the same
+split (no copy in train of a test image).
+
+- Images given as test stay test; images given as train are validation when their draw is below
+  ``split.val_fraction``, else train.
+- A pool (no test given) first gives ``split.test_fraction`` of its images to test, then divides
+  the rest as above.
+- ``split.train_limit`` (0 = all) keeps that many of the non-test images, the same share of each
+  class, chosen by a second draw, before the split: for quick runs.
+"""
 
 from __future__ import annotations
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
-from fmnist.data.dataset import CLASS_NAMES
-from fmnist.errors import ParamsError
+from fmnist.data.content import content_draws
+from fmnist.data.sources import Dataset, quoted
+from fmnist.errors import DataError, ParamsError
+
+SPLITS = ("train", "val", "test")
+LEFT_OUT = ""  # an image train_limit did not keep
 
 
-def stratified_subset(labels: np.ndarray, size: int, seed: int, key: str) -> np.ndarray:
-    """Sorted indices of a seeded subset of ``size`` items with the label proportions kept.
-
-    ``size`` 0 or ``len(labels)`` means all of them. ``key`` names the param that asked for the
-    subset, for the error when ``size`` cannot be honoured.
-    """
+def content_subset(labels: np.ndarray, draws: np.ndarray, size: int, key: str) -> np.ndarray:
+    """A boolean mask of ``size`` items, the same share of each label: within each label the
+    items are ranked by ``draws``, and the ``size`` lowest ranks relative to their label's count
+    are kept. ``size`` 0 or ``len(labels)`` keeps all; ``key`` names the param, for the error."""
     if size == 0 or size == len(labels):
-        return np.arange(len(labels))
+        return np.ones(len(labels), bool)
     classes = len(np.unique(labels))
     if not classes <= size < len(labels):
         raise ParamsError(
             f"{key} = {size} is not allowed; expected 0 (all) or from {classes} "
             f"(one image per class) to {len(labels)} (the images there are)"
         )
-    keep, _ = train_test_split(
-        np.arange(len(labels)), train_size=size, stratify=labels, random_state=seed
+    quantile = np.empty(len(labels))
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        ranks = np.argsort(np.argsort(draws[members], kind="stable"), kind="stable")
+        quantile[members] = (ranks + 0.5) / len(members)
+    keep = np.zeros(len(labels), bool)
+    keep[np.lexsort((draws, quantile))[:size]] = True
+    return keep
+
+
+def assign_splits(
+    data: Dataset, val_fraction: float, test_fraction: float, train_limit: int, seed: int
+) -> np.ndarray:
+    """Each image's split: 'train', 'val', 'test', or '' when ``train_limit`` left it out."""
+    draw = content_draws(data.images, seed, "split")
+    split = np.full(len(data), "train", dtype=object)
+    pool = data.origins == "pool"
+    to_test = (data.origins == "test") | (pool & (draw < test_fraction))
+    split[to_test] = "test"
+    # the rest of a pool's draws, stretched back over [0, 1): independent of the test cut
+    rest = np.where(pool, (draw - test_fraction) / (1 - test_fraction), draw)
+    split[~to_test & (rest < val_fraction)] = "val"
+    candidates = np.flatnonzero(~to_test)
+    subset = content_subset(
+        data.labels[candidates],
+        content_draws(data.images[candidates], seed, "subset"),
+        train_limit,
+        "split.train_limit",
     )
-    return np.sort(keep)
+    split[candidates[~subset]] = LEFT_OUT
+    return split
 
 
-def split_indices(
-    labels: np.ndarray, val_fraction: float, train_limit: int, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of the train and validation sets, both stratified by label, sorted.
+def check_splits(data: Dataset, split: np.ndarray, where: str) -> None:
+    """Every class has a training image and there is a validation and a test image, else a
+    :class:`DataError` saying what to change."""
+    for name in SPLITS:
+        if not (split == name).any():
+            raise DataError(
+                f"{where}: the split left no {name} image "
+                "(too few images for split.val_fraction / split.test_fraction)"
+            )
+    trained = np.zeros(len(data.classes), bool)
+    trained[data.labels[split == "train"]] = True
+    missing = [c for c, ok in zip(data.classes, trained, strict=True) if not ok]
+    if missing:
+        raise DataError(
+            f"{where}: class {quoted(missing)} has no training image after the split "
+            "(each of its images drew validation or test): add images of it"
+        )
 
-    ``train_limit`` (0 = all) first draws a stratified subset of ``labels``.
-    """
-    pool = stratified_subset(labels, train_limit, seed, "split.train_limit")
-    train, val = train_test_split(
-        pool, test_size=val_fraction, stratify=labels[pool], random_state=seed
-    )
-    return np.sort(train), np.sort(val)
 
-
-def class_counts(labels: np.ndarray) -> dict[str, int]:
-    counts = np.bincount(labels, minlength=len(CLASS_NAMES))
-    return {name: int(n) for name, n in zip(CLASS_NAMES, counts, strict=True)}
+def class_counts(labels: np.ndarray, classes: tuple[str, ...] | list[str]) -> dict[str, int]:
+    counts = np.bincount(labels, minlength=len(classes))
+    return {name: int(n) for name, n in zip(classes, counts, strict=True)}

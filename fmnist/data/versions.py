@@ -13,29 +13,18 @@ occurrence, in the order of the splits then of the arrays, so each copy is accou
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from fmnist.data.content import image_ids
+
 SPLITS = ("train", "val", "test")  # the split stage's files: <split_dir>/<name>.npz
 SPLIT_DIR = "data/split"
 SPLIT_STAGE = "split"
-ID_BYTES = 8  # 64-bit content names: a chance collision among 10^6 images is ~3e-8
 CHANGES = ("added", "removed", "relabelled", "moved", "relabelled+moved")
 COLUMNS = ["image", "change", "old_split", "new_split", "old_label", "new_label"]
-
-
-def image_ids(images: np.ndarray) -> np.ndarray:
-    """The content name of each image: BLAKE2b of its shape and uint8 pixels, as hex."""
-    images = np.ascontiguousarray(images, dtype=np.uint8)
-    shape = repr(images.shape[1:]).encode()
-    flat = images.reshape(len(images), int(np.prod(images.shape[1:], dtype=int)))
-    return np.array(
-        [hashlib.blake2b(row.tobytes(), digest_size=ID_BYTES, key=shape).hexdigest() for row in flat],
-        dtype=object,
-    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -225,16 +214,56 @@ def load_version(split_dir: str, rev: str | None) -> DataVersion:
     """The data version at git revision or experiment ``rev`` (None: the workspace): the split
     stage's arrays read through DVC (its cache, else the remote), without a checkout."""
     import io
+    import json
 
-    from fmnist.data.dataset import CLASS_NAMES
-    from fmnist.dvc_adapter import read_at_rev
+    from fmnist.data.dataset import CLASSES_FILE, FASHION_MNIST_CLASSES
+    from fmnist.dvc_adapter import DvcError, read_at_rev
 
     arrays = {}
     for name in SPLITS:
         data = read_at_rev(f"{split_dir}/{name}.npz", rev, mode="rb")
         with np.load(io.BytesIO(data)) as npz:
             arrays[name] = (npz["images"], npz["labels"])
-    return DataVersion.from_arrays(arrays, CLASS_NAMES)
+    try:
+        classes = tuple(json.loads(read_at_rev(f"{split_dir}/{CLASSES_FILE}", rev)))
+    except DvcError as exc:
+        if "does not exist" not in exc.reason and "not in the workspace" not in exc.reason:
+            raise
+        classes = FASHION_MNIST_CLASSES  # a split made before classes.json: Fashion-MNIST's
+    return DataVersion.from_arrays(arrays, classes)
+
+
+def split_is_stale(split_stage: str = SPLIT_STAGE) -> bool:
+    """Whether ``dvc status`` says the split stage is out of date in the workspace: its data
+    (``data.path``), params or code changed since it last ran. False where dvc.yaml has no such
+    stage."""
+    from fmnist.dvc_adapter import DvcError, dvc_json
+
+    try:
+        return split_stage in (dvc_json(["status", split_stage]) or {})
+    except DvcError:  # no such stage here (a repo that tracks its split with dvc add)
+        return False
+
+
+def pending_version(params_path: str = "params.yaml") -> DataVersion:
+    """The data version the split stage would write now, from params.yaml and the data at
+    ``data.path`` as they are in the workspace (bad data is the split stage's own error)."""
+    from fmnist.data.sources import read_dataset
+    from fmnist.data.split import assign_splits, check_splits
+    from fmnist.params import load_params
+
+    params = load_params(params_path)
+    data = read_dataset(params.data.source, params.data.path, params.data.classes)
+    split = assign_splits(
+        data,
+        params.split.val_fraction,
+        params.split.test_fraction,
+        params.split.train_limit,
+        params.base.seed,
+    )
+    check_splits(data, split, params.data.path)
+    arrays = {name: (data.images[split == name], data.labels[split == name]) for name in SPLITS}
+    return DataVersion.from_arrays(arrays, data.classes)
 
 
 def split_digest(rev: str | None, split_dir: str = SPLIT_DIR) -> str | None:

@@ -8,6 +8,7 @@ wrong, with true and predicted labels.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from sklearn.metrics import ConfusionMatrixDisplay
 
-from fmnist.data.dataset import CLASS_NAMES, MODELS
+from fmnist.data.dataset import MODELS
 from fmnist.files import require_file
 
 SIZES = {  # inches; the PNG is this times the dpi: at most 1,200 pixels wide at the default 100
@@ -24,6 +25,13 @@ SIZES = {  # inches; the PNG is this times the dpi: at most 1,200 pixels wide at
     "per_class_accuracy.png": (9.0, 6.0),
     "misclassified.png": (12.0, 6.8),
 }
+ANNOTATED_CLASSES = 15  # a confusion matrix with more classes shows colours, not numbers
+CLASSES_PER_INCH = 4  # rows of the per-class bars per inch of height, beyond SIZES
+
+
+def grown(size: tuple[float, float], classes: int) -> tuple[float, float]:
+    """``size`` made taller for many classes, so that each keeps a readable row."""
+    return size[0], max(size[1], classes / CLASSES_PER_INCH)
 
 
 def read_table(path: Path, stage: str, sep: str = ",") -> pd.DataFrame:
@@ -44,30 +52,36 @@ def curves_figure(live_dir: Path) -> Figure:
     return fig
 
 
-def confusion_figure(predictions: dict[str, pd.DataFrame]) -> Figure:
-    fig = Figure(figsize=SIZES["confusion.png"], layout="constrained")
+def confusion_figure(predictions: dict[str, pd.DataFrame], classes: Sequence[str]) -> Figure:
+    """Each model's confusion matrix, rows normalised, classes in ``classes``' order (numbers in
+    the cells up to :data:`ANNOTATED_CLASSES` classes)."""
+    many = len(classes) > ANNOTATED_CLASSES
+    fig = Figure(figsize=grown(SIZES["confusion.png"], len(classes) // 2), layout="constrained")
     for ax, (name, frame) in zip(fig.subplots(1, 2), predictions.items(), strict=True):
         ConfusionMatrixDisplay.from_predictions(
             frame["actual"],
             frame["predicted"],
-            labels=list(CLASS_NAMES),
+            labels=list(classes),
             normalize="true",
+            include_values=not many,
             values_format=".2f",
             cmap="Blues",
             colorbar=False,
             ax=ax,
             xticks_rotation=45,
         )
+        if many:
+            ax.tick_params(labelsize=max(4, 9 - len(classes) // 15))
         accuracy = (frame["actual"] == frame["predicted"]).mean()
         ax.set_title(f"{MODELS[name]} (test accuracy {accuracy:.2%}), rows sum to 1")
     return fig
 
 
-def per_class_figure(per_class: pd.DataFrame) -> Figure:
-    fig = Figure(figsize=SIZES["per_class_accuracy.png"], layout="constrained")
+def per_class_figure(per_class: pd.DataFrame, classes: Sequence[str]) -> Figure:
+    fig = Figure(figsize=grown(SIZES["per_class_accuracy.png"], len(classes)), layout="constrained")
     ax = fig.subplots()
     recall = per_class.pivot(index="class", columns="model", values="recall")
-    recall = recall.reindex(list(CLASS_NAMES)[::-1]).rename(columns=MODELS)
+    recall = recall.reindex(list(classes)[::-1]).rename(columns=MODELS)
     recall.plot.barh(ax=ax, width=0.8)
     low = max(0.0, np.floor(recall.min().min() * 10 - 0.5) / 10)  # zoom in on the differences
     ax.set(title="Per-class test accuracy (recall)", xlabel="accuracy", xlim=(low, 1), ylabel="")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from fmnist.data.dataset import CLASS_NAMES, MODELS, to_cnn_input, to_flat
+from fmnist.data.dataset import MODELS, to_cnn_input, to_flat
 from fmnist.evaluation.stats import bootstrap_accuracy, mcnemar, per_class_table, summary_metrics
 from fmnist.models.cnn_file import load_cnn_model
 from fmnist.models.store import load_svm_model
@@ -97,6 +97,7 @@ def evaluate_models(
     predictors: Mapping[str, Predictor],
     images: np.ndarray,
     labels: np.ndarray,
+    classes: Sequence[str],
     train_seconds: Mapping[str, float],
     latency_images: int,
     bootstrap_samples: int,
@@ -106,7 +107,7 @@ def evaluate_models(
     predicted, metrics, tables = {}, {}, []
     for name, predict in predictors.items():
         predicted[name], speed = time_predictor(predict, images, latency_images)
-        table = per_class_table(labels, predicted[name])
+        table = per_class_table(labels, predicted[name], classes)
         metrics[name] = {
             **summary_metrics(labels, predicted[name], table),
             **speed,
@@ -116,7 +117,7 @@ def evaluate_models(
     comparison, intervals = compare(labels, predicted, bootstrap_samples, seed)
     for name in metrics:
         metrics[name]["accuracy_ci95"] = intervals[name]
-    names = np.array(CLASS_NAMES)
+    names = np.array(classes, dtype=object)
     return Evaluation(
         metrics=metrics,
         per_class=pd.concat(tables)[["model", "class", "precision", "recall", "f1", "support"]],

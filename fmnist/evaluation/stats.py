@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -9,28 +10,31 @@ import pandas as pd
 from scipy import stats
 from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 
-from fmnist.data.dataset import CLASS_NAMES
-
 EXACT_BELOW = 25  # McNemar: exact binomial test when there are fewer disagreements than this
 
 
-def per_class_table(y_true: np.ndarray, y_pred: np.ndarray) -> pd.DataFrame:
-    """Precision, recall, F1 and support per class (scikit-learn), one row per class."""
-    labels = np.arange(len(CLASS_NAMES))
+def per_class_table(y_true: np.ndarray, y_pred: np.ndarray, classes: Sequence[str]) -> pd.DataFrame:
+    """Precision, recall, F1 and support per class (scikit-learn), one row per class of
+    ``classes`` (label order), those without test images included with support 0."""
+    labels = np.arange(len(classes))
     precision, recall, f1, support = precision_recall_fscore_support(
         y_true, y_pred, labels=labels, zero_division=0
     )
     return pd.DataFrame(
-        {"class": CLASS_NAMES, "precision": precision, "recall": recall, "f1": f1, "support": support}
+        {
+            "class": list(classes),
+            "precision": precision,
+            "recall": recall,
+            "f1": f1,
+            "support": support,
+        }
     )
 
 
-def summary_metrics(
-    y_true: np.ndarray, y_pred: np.ndarray, table: pd.DataFrame | None = None
-) -> dict[str, Any]:
-    """Accuracy, macro-F1 and the weakest class; ``table``: :func:`per_class_table`, if at hand."""
-    if table is None:
-        table = per_class_table(y_true, y_pred)
+def summary_metrics(y_true: np.ndarray, y_pred: np.ndarray, table: pd.DataFrame) -> dict[str, Any]:
+    """Accuracy, macro-F1 and the weakest class, from ``table`` (:func:`per_class_table`); a
+    class without test images counts in neither (its F1 would be 0 by convention, not by error)."""
+    table = table[table["support"] > 0]
     weakest = table.loc[table["recall"].idxmin()]
     return {
         "accuracy": float(accuracy_score(y_true, y_pred)),

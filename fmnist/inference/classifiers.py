@@ -1,17 +1,19 @@
 """The trained models as scorers of 28x28 images, read from the workspace or from any revision.
 
-A scorer maps uint8 images (n, 28, 28) to scores (n, 10), one column per class in the
-dataset's order. The CNN's scores are its softmax probabilities. The SVM is an SVC without
-probability estimates (fitting them costs a 5-fold cross-validation), so its score is
-scikit-learn's one-vs-rest decision value: the number of one-vs-one duels the class won (0-9)
-plus a confidence term in (-1/3, 1/3); it ranks classes and compares across images, but it is
-not a probability.
+A scorer maps uint8 images (n, 28, 28) to scores (n, classes), one column per class in the
+dataset's order; its ``classes`` are the names of those columns, as the model's record beside
+it (models/<name>.json) gives them. The CNN's scores are its softmax probabilities. The SVM is
+an SVC without probability estimates (fitting them costs a 5-fold cross-validation), so its
+score is scikit-learn's one-vs-rest decision value: the number of one-vs-one duels the class won
+(0 to classes - 1) plus a confidence term in (-1/3, 1/3); it ranks classes and compares across
+images, but it is not a probability.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -19,12 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
-from fmnist.data.dataset import to_cnn_input, to_flat
+from fmnist.data.dataset import FASHION_MNIST_CLASSES, to_cnn_input, to_flat
 from fmnist.errors import DataError
+from fmnist.files import require_file
 from fmnist.models.cnn_file import load_cnn_model
 from fmnist.models.store import load_svm_model
 
 MODEL_FILES = {"cnn": "models/cnn.keras", "svm": "models/svm.skops"}
+META_FILES = {"cnn": "models/cnn.json", "svm": "models/svm.json"}  # their records
 SCORE_KINDS = {"cnn": "probability", "svm": "svm_ovr_votes"}
 # what older revisions hold instead of a model file (said when --rev names one of them)
 FORMERLY = {
@@ -38,6 +42,7 @@ class Scorer:
     name: str  # cnn | svm
     kind: str  # what the scores are (SCORE_KINDS)
     score: Callable[[np.ndarray], np.ndarray]
+    classes: tuple[str, ...]  # the name of each score column (from the model's record)
 
 
 @contextlib.contextmanager
@@ -62,13 +67,20 @@ def model_file(path: str, rev: str | None) -> Iterator[Path]:
         yield local
 
 
+def model_classes(meta_path: Path, stage: str = "train") -> tuple[str, ...]:
+    """The class names a model's record gives; Fashion-MNIST's for records made before the
+    names were recorded (every model was a Fashion-MNIST one then)."""
+    record = json.loads(require_file(meta_path, stage).read_text())
+    return tuple(record.get("classes", FASHION_MNIST_CLASSES))
+
+
 def cnn_scorer(path: Path, batch_size: int = 1024) -> Scorer:
     model = load_cnn_model(path)
 
     def score(images: np.ndarray) -> np.ndarray:
         return np.asarray(model.predict(to_cnn_input(images), batch_size=batch_size, verbose=0))
 
-    return Scorer("cnn", SCORE_KINDS["cnn"], score)
+    return Scorer("cnn", SCORE_KINDS["cnn"], score, ())
 
 
 def svm_scorer(path: Path) -> Scorer:
@@ -77,7 +89,7 @@ def svm_scorer(path: Path) -> Scorer:
     def score(images: np.ndarray) -> np.ndarray:
         return np.asarray(pipeline.decision_function(to_flat(images)))
 
-    return Scorer("svm", SCORE_KINDS["svm"], score)
+    return Scorer("svm", SCORE_KINDS["svm"], score, ())
 
 
 def load_scorers(models: list[str], rev: str | None) -> list[Scorer]:
@@ -86,5 +98,8 @@ def load_scorers(models: list[str], rev: str | None) -> list[Scorer]:
     scorers = []
     for name in models:
         with model_file(MODEL_FILES[name], rev) as path:
-            scorers.append(loaders[name](path))
+            scorer = loaders[name](path)  # the model first: a bad model file is the error to say
+        with model_file(META_FILES[name], rev) as meta:
+            classes = model_classes(meta, f"train_{name}")
+        scorers.append(dataclasses.replace(scorer, classes=classes))
     return scorers

@@ -78,10 +78,21 @@ def should_invert(background: float, invert: Invert) -> bool:
     return invert == "yes"
 
 
-def to_grey(image: Image.Image) -> np.ndarray:
-    """Any Pillow image as a 2-D uint8 array: transparent parts count as white (paper); 16-bit
-    pixels are scaled to 0-255 (Pillow's own conversion would clip them), float pixels in
-    [0, 1] too."""
+def without_transparency(image: Image.Image, backdrop: int) -> np.ndarray:
+    """A picture with an alpha channel as grey uint8, laid on a ``backdrop`` grey level (what
+    lies under a transparent pixel, often black from a cut-out tool, does not count)."""
+    rgba = image.convert("RGBA")
+    grey = np.asarray(rgba.convert("RGB").convert("L"), dtype=np.float32)
+    alpha = np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255
+    return np.clip(np.round(grey * alpha + backdrop * (1 - alpha)), 0, 255).astype(np.uint8)
+
+
+def to_grey(image: Image.Image, invert: Invert = "auto") -> np.ndarray:
+    """Any Pillow image as a 2-D uint8 array. A picture with transparency is laid on white, as
+    the dataset's product photos were (a cut-out product photo is then that photo), or on
+    black with ``invert`` 'no' (a light item, in the dataset's own tones, on transparency).
+    16-bit pixels are scaled to 0-255 (Pillow's own conversion would clip them), float pixels
+    in [0, 1] too."""
     if image.mode in SIXTEEN_BIT_MODES:
         pixels = np.asarray(image, dtype=np.float64)
         if image.mode != "I" or pixels.max(initial=0) > 255:
@@ -92,9 +103,7 @@ def to_grey(image: Image.Image) -> np.ndarray:
         scale = 255 if pixels.size and pixels.max() <= 1 else 1
         return np.clip(np.round(pixels * scale), 0, 255).astype(np.uint8)
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(white, rgba)
+        return without_transparency(image, 0 if invert == "no" else 255)
     return np.asarray(image.convert("L"), dtype=np.uint8)
 
 

@@ -114,8 +114,9 @@ def read_arrays(path: Path) -> np.ndarray:
     return check_images(array, path, "the IDX array")
 
 
-def read_picture(path: Path) -> np.ndarray:
-    """A picture file as a 2-D grey uint8 array, any format and size Pillow reads up to a limit."""
+def read_picture(path: Path, invert: Invert = "auto") -> np.ndarray:
+    """A picture file as a 2-D grey uint8 array, any format and size Pillow reads up to a limit
+    (``invert``: what a transparent picture is laid on, :func:`~fmnist.inference.images.to_grey`)."""
     if path.stat().st_size == 0:
         raise SkippedInput(f"{path}: empty file")
     try:
@@ -128,7 +129,7 @@ def read_picture(path: Path) -> np.ndarray:
                         f"{path}: {image.width}x{image.height} is too large "
                         f"(at most {MAX_PIXELS:,} pixels)"
                     )
-                return to_grey(ImageOps.exif_transpose(image))
+                return to_grey(ImageOps.exif_transpose(image), invert)
     except UnidentifiedImageError:
         raise SkippedInput(f"{path}: not an image file Pillow can read") from None
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError,
@@ -143,7 +144,7 @@ def read_items(path: Path, invert: Invert) -> list[Item]:
         if not len(images):
             raise SkippedInput(f"{path}: holds no images")
         return [Item.of(path, i, fashion_mnist_like(img, invert)) for i, img in enumerate(images)]
-    return [Item.of(path, 0, fashion_mnist_like(read_picture(path), invert))]
+    return [Item.of(path, 0, fashion_mnist_like(read_picture(path, invert), invert))]
 
 
 def read_all(files: Iterable[Path], invert: Invert) -> Iterator[list[Item] | SkippedInput]:

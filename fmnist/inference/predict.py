@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fmnist.data.dataset import CLASS_NAMES
 from fmnist.inference.classifiers import Scorer
 from fmnist.inference.inputs import Item
 
@@ -26,9 +25,9 @@ def predictions_table(items: Sequence[Item], scorers: Sequence[Scorer], k: int) 
     Each model scores all images in one batched call.
     """
     images = np.stack([item.image for item in items])
-    names = np.array(CLASS_NAMES)
     frames = []
     for scorer in scorers:
+        names = np.array(scorer.classes, dtype=object)
         classes, scores = top_k(scorer.score(images), k)
         frame = pd.DataFrame(
             {

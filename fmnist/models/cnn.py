@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from fmnist.data.dataset import IMAGE_SHAPE, NUM_CLASSES
+from fmnist.data.dataset import IMAGE_SHAPE
 from fmnist.models.layers import FusedBatchNormalization, MeanOfHalves, WithMirrors
 from fmnist.params import CnnParams
 
@@ -17,18 +17,18 @@ def layer_filters(params: CnnParams) -> list[int]:
     return [params.filters * 2**i for i in range(params.conv_layers)]
 
 
-def build_cnn(params: CnnParams, precision: str = "float32") -> keras.Model:
-    """The ``cnn.arch`` model: :func:`build_lenet` or :func:`build_resnet`."""
-    return (build_resnet if params.arch == "resnet" else build_lenet)(params, precision)
+def build_cnn(params: CnnParams, classes: int, precision: str = "float32") -> keras.Model:
+    """The ``cnn.arch`` model for ``classes`` classes: :func:`build_lenet` or :func:`build_resnet`."""
+    return (build_resnet if params.arch == "resnet" else build_lenet)(params, classes, precision)
 
 
-def build_lenet(params: CnnParams, precision: str = "float32") -> keras.Model:
+def build_lenet(params: CnnParams, classes: int, precision: str = "float32") -> keras.Model:
     """Per layer conv(f_i, k x k, relu) -> maxpool 2; flatten -> dense -> dropout -> softmax.
 
     With the defaults (2 layers, 32/64 filters, 3x3, dense 128, dropout 0.2) this is the study's
-    model: 225,034 trainable parameters. ``precision`` is a Keras dtype policy for every layer
-    ("float32" or "mixed_bfloat16"); the softmax always computes in float32, so the outputs and
-    the loss stay float32.
+    model: 225,034 trainable parameters for 10 classes (the softmax has one unit per class).
+    ``precision`` is a Keras dtype policy for every layer ("float32" or "mixed_bfloat16"); the
+    softmax always computes in float32, so the outputs and the loss stay float32.
     """
     inputs = keras.Input(shape=(*IMAGE_SHAPE, 1), name="image")
     x = inputs
@@ -40,7 +40,7 @@ def build_lenet(params: CnnParams, precision: str = "float32") -> keras.Model:
     x = layers.Flatten(name="flatten", dtype=precision)(x)
     x = layers.Dense(params.dense_units, activation="relu", name="dense", dtype=precision)(x)
     x = layers.Dropout(params.dropout, name="dropout", dtype=precision)(x)
-    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="softmax", dtype="float32")(x)
+    outputs = layers.Dense(classes, activation="softmax", name="softmax", dtype="float32")(x)
     return keras.Model(inputs, outputs, name=f"cnn_{params.conv_layers}conv")
 
 
@@ -71,7 +71,10 @@ def _basic_block(
 
 
 def build_resnet(
-    params: CnnParams, precision: str = "float32", batch_norm: BatchNorm = FusedBatchNormalization
+    params: CnnParams,
+    classes: int,
+    precision: str = "float32",
+    batch_norm: BatchNorm = FusedBatchNormalization,
 ) -> keras.Model:
     """A small ResNet (basic blocks, batch norm) for 28x28 images, trained from scratch.
 
@@ -95,7 +98,7 @@ def build_resnet(
             x = _basic_block(x, width, stride, name, precision, batch_norm)
     x = layers.GlobalAveragePooling2D(name="pool", dtype=precision)(x)
     x = layers.Dropout(params.dropout, name="dropout", dtype=precision)(x)
-    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="softmax", dtype="float32")(x)
+    outputs = layers.Dense(classes, activation="softmax", name="softmax", dtype="float32")(x)
     depth = 2 + 2 * sum(params.resnet_blocks)  # conv layers + the dense one
     return keras.Model(inputs, outputs, name=f"resnet{depth}_w{params.resnet_width}")
 

@@ -11,16 +11,37 @@ from typing import Any
 
 import numpy as np
 from sklearn.decomposition import PCA
+from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from fmnist.data.dataset import to_flat
-from fmnist.data.split import stratified_subset
+from fmnist.errors import ParamsError
 from fmnist.models.features import feature_transformer
 from fmnist.params import SvmParams
 
 SVC_CACHE_MB = 2000  # kernel cache: the default 200 MB makes the full-data fit ~2x slower
+
+
+def stratified_subset(labels: np.ndarray, size: int, seed: int, key: str) -> np.ndarray:
+    """Sorted indices of a seeded subset of ``size`` items with the label proportions kept.
+
+    ``size`` 0 or ``len(labels)`` means all of them. ``key`` names the param that asked for the
+    subset, for the error when ``size`` cannot be honoured.
+    """
+    if size == 0 or size == len(labels):
+        return np.arange(len(labels))
+    classes = len(np.unique(labels))
+    if not classes <= size < len(labels):
+        raise ParamsError(
+            f"{key} = {size} is not allowed; expected 0 (all) or from {classes} "
+            f"(one image per class) to {len(labels)} (the images there are)"
+        )
+    keep, _ = train_test_split(
+        np.arange(len(labels)), train_size=size, stratify=labels, random_state=seed
+    )
+    return np.sort(keep)
 
 
 def build_svm(params: SvmParams) -> Pipeline:

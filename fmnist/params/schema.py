@@ -34,8 +34,36 @@ class DownloadParams:
 
 
 @dataclasses.dataclass(frozen=True)
+class DataParams:
+    """Which images the pipeline trains on (fmnist/data/sources)."""
+
+    source: Literal["fashion-mnist", "folder", "csv", "idx"]
+    path: str = rule("a non-empty path (relative to the project, tracked by dvc add)", bool)
+    classes: list[str]
+
+    def validate(self) -> None:
+        if self.source in ("csv", "idx"):
+            if len(self.classes) < 2:
+                raise ParamsError(
+                    f"data.classes = {self.classes!r} is not allowed; data.source {self.source!r} "
+                    "needs the class names in label order, at least 2"
+                )
+        elif self.classes:
+            where = "its sub-folder names" if self.source == "folder" else "Fashion-MNIST's ten"
+            raise ParamsError(
+                f"data.classes = {self.classes!r} is not allowed; expected [] for data.source "
+                f"{self.source!r}, whose classes are {where}"
+            )
+        if len(set(self.classes)) != len(self.classes) or not all(c.strip() for c in self.classes):
+            raise ParamsError(
+                f"data.classes = {self.classes!r} is not allowed; expected distinct, non-empty names"
+            )
+
+
+@dataclasses.dataclass(frozen=True)
 class SplitParams:
     val_fraction: float = rule("a number with 0 < value < 1", lambda v: 0 < v < 1)
+    test_fraction: float = rule("a number with 0 < value < 1", lambda v: 0 < v < 1)
     train_limit: int = rule("0 (all) or an integer >= 100", lambda v: v == 0 or v >= 100)
 
 
@@ -212,6 +240,7 @@ class Params:
     """Every section of params.yaml, validated; one field per section."""
 
     base: BaseParams
+    data: DataParams
     download: DownloadParams
     split: SplitParams
     cnn: CnnParams

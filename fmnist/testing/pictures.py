@@ -67,6 +67,23 @@ def photo_png(image, rng, path):
     save(photo(image, rng), path.with_suffix(".png"))
 
 
+def cut_out(image: np.ndarray, rng: np.random.Generator, light: bool) -> np.ndarray:
+    """A product cut-out: the item enlarged as in :func:`photo`, dark (a photo's item) or light
+    (the dataset's own tones), opaque where the item is with a soft edge, transparent around it
+    with black underneath (as cut-out tools leave it); RGBA uint8."""
+    side = int(rng.integers(*PHOTO_SIDES, endpoint=True))
+    tones = image if light else 255 - image
+    grey = np.asarray(Image.fromarray(tones).resize((side, side), Image.Resampling.BICUBIC))
+    mask = np.clip(image.astype(np.float32) * 8, 0, 255).astype(np.uint8)  # soft item edge
+    alpha = np.asarray(Image.fromarray(mask).resize((side, side), Image.Resampling.BICUBIC))
+    pixels = np.where(alpha[..., None] > 0, np.repeat(grey[..., None], 3, axis=2), 0)
+    return np.dstack([pixels, alpha]).astype(np.uint8)
+
+
+def cut_out_dark(image, rng, path):
+    save(cut_out(image, rng, light=False), path.with_suffix(".png"))
+
+
 def framed(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """The photo's item filling 20-50% of the side of a larger white picture, anywhere in it."""
     item = photo(image, rng)
@@ -129,6 +146,7 @@ FAMILIES: dict[str, tuple[Builder, float | None]] = {
     "light paper texture": (textured, 2.0),
     "16-bit grey PNG": (sixteen_bit, 2.0),
     "JPEG quality 50": (jpeg_50, 2.0),
+    "cut-out PNG: dark item on transparent": (cut_out_dark, 2.0),
     "mild noise (sigma 8)": (noisy, 3.0),
     "harder: small, beige, blurred, JPEG 75": (blurred_in_frame, None),
 }

@@ -39,12 +39,13 @@ def train_cnn(
     seed: int,
     train: tuple[np.ndarray, np.ndarray],
     val: tuple[np.ndarray, np.ndarray],
+    classes: int,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     hardware: Hardware | None = None,
     verbose: int = 2,
     state: TrainingState | None = None,
 ) -> tuple[keras.Model, dict[str, Any]]:
-    """Fit the CNN; return it (best-validation weights) and a summary of the run.
+    """Fit the CNN for ``classes`` classes; return it (best-validation weights) and a summary.
 
     With ``cnn.predict_flip_average`` the returned model averages its predictions on each
     image and its mirror image (:func:`~fmnist.models.cnn.with_flip_average`); training and the
@@ -59,18 +60,19 @@ def train_cnn(
     hardware = hardware or detect_hardware(tensorflow_gpus())
     precision = resolve_precision(params.precision, hardware)
     seed_everything(seed)
-    model = build_cnn(params, precision)
+    model = build_cnn(params, classes, precision)
     steps = steps_per_epoch(len(train[0]), params.batch_size)
     first_epoch = state.epochs_done() if state is not None else 0
     train_ds = training_dataset(
         *train,
         params.batch_size,
         seed,
+        classes,
         params.augment_flip,
         params.augment_shift,
         first_batch=first_epoch * steps,
     )
-    val_ds = eval_dataset(*val, params.batch_size)
+    val_ds = eval_dataset(*val, params.batch_size, classes)
     model.compile(
         optimizer=make_optimizer(params, steps_per_epoch=steps),
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=params.label_smoothing),

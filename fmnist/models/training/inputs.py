@@ -8,16 +8,18 @@ import numpy as np
 import tensorflow as tf
 
 from fmnist.data.augment import epoch_images
-from fmnist.data.dataset import NUM_CLASSES, to_cnn_input
+from fmnist.data.dataset import to_cnn_input
 
 # Training steps Keras runs per call into the graph: fewer Python round trips per epoch
 # (README "Speed"); the numbers are those of one step at a time.
 STEPS_PER_EXECUTION = 8
 
 
-def eval_dataset(images: np.ndarray, labels: np.ndarray, batch_size: int) -> tf.data.Dataset:
-    """Batches of CNN input and one-hot labels, in order, unchanged."""
-    one_hot = keras.utils.to_categorical(labels, NUM_CLASSES).astype(np.float32)
+def eval_dataset(
+    images: np.ndarray, labels: np.ndarray, batch_size: int, classes: int
+) -> tf.data.Dataset:
+    """Batches of CNN input and one-hot labels (``classes`` wide), in order, unchanged."""
+    one_hot = keras.utils.to_categorical(labels, classes).astype(np.float32)
     ds = tf.data.Dataset.from_tensor_slices((to_cnn_input(images), one_hot))
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
@@ -27,11 +29,12 @@ def training_dataset(
     labels: np.ndarray,
     batch_size: int,
     seed: int,
+    classes: int,
     flip: bool = False,
     shift: int = 0,
     first_batch: int = 0,
 ) -> tf.data.Dataset:
-    """Endless batches of CNN input and one-hot labels: epoch 0, epoch 1, ... of the data.
+    """Endless batches of CNN input and one-hot labels (``classes`` wide): epochs 0, 1, ...
 
     Each epoch is :func:`~fmnist.data.augment.epoch_images` (``seed``, epoch): reshuffled, with
     random horizontal flips (``flip``) and shifts of up to ``shift`` pixels, made by numpy in
@@ -56,7 +59,7 @@ def training_dataset(
     def to_model_input(x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         # the same scaling as to_cnn_input, in the graph
         x = tf.cast(x, tf.float32)[..., tf.newaxis] / 255.0
-        return x, tf.one_hot(y, NUM_CLASSES)
+        return x, tf.one_hot(y, classes)
 
     # the next epoch's arrays are made while the current one trains (prefetch(1))
     epochs = tf.data.Dataset.counter(start_epoch).map(one_epoch).prefetch(1)
