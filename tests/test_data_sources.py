@@ -156,7 +156,7 @@ def bad_folder(tmp_path, kind):
         ("empty class", r"^an empty class folder \(no pictures\): \S+/own/c$"),
         (
             "two labels",
-            r"^\S+/own: the same picture under two labels: \S+/own/a/0\.png \(a\) and "
+            r"^\S+/own: the same 28x28 image under two labels: \S+/own/a/0\.png \(a\) and "
             r"\S+/own/b/copy\.png \(b\); 1 such pair\(s\) in all$",
         ),
         ("no images", r"^\S+/own: no pictures in any class folder$"),

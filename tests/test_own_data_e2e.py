@@ -105,6 +105,7 @@ def test_a_folder_dataset_versioned_diffed_retrained_and_checked_out_again(dvc_p
     [confusion] = plots["CNN confusion matrix (test)"]
     assert set(confusion["revisions"]) == {"v1", "workspace"}  # the two versions overlaid
     project.commit("v2 of my dataset, trained")
+    print(f"walk-through accuracies: v1 {v1_metrics}, v2 {metrics(project)}")  # docs/data.md
 
     project.run("git", "checkout", "-q", "v1")
     project.dvc("checkout")

@@ -49,7 +49,9 @@ def quoted(names: list[str]) -> str:
 
 def check_dataset(data: Dataset, where: str) -> Dataset:
     """``data`` if a classifier can be trained and tested on it, else :class:`DataError`: fewer
-    than two classes, a class with no training image, the same picture under two labels."""
+    than two classes, a class with no training image, the same image under two labels (two
+    pictures that the 28x28 preparation makes identical, e.g. one item at two places of a
+    larger picture, count as the same)."""
     if len(data.classes) < MIN_CLASSES:
         raise DataError(
             f"{where}: {len(data.classes)} class ({', '.join(data.classes) or 'none'}); "
@@ -73,7 +75,7 @@ def check_dataset(data: Dataset, where: str) -> Dataset:
         first = int(np.flatnonzero(clash)[0])
         a, b = order[first], order[first + 1]
         raise DataError(
-            f"{where}: the same picture under two labels: {data.names[a]} "
+            f"{where}: the same 28x28 image under two labels: {data.names[a]} "
             f"({data.classes[data.labels[a]]}) and {data.names[b]} ({data.classes[data.labels[b]]}); "
             f"{int(clash.sum())} such pair(s) in all"
         )
