@@ -41,6 +41,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--cnn-meta", required=True, help="the CNN's model record (JSON)")
     parser.add_argument("--svm-meta", required=True, help="the SVM's model record (JSON)")
     parser.add_argument("--results", required=True, help="the evaluate stage's directory")
+    parser.add_argument("--audit", required=True, help="the audit stage's counts (JSON)")
     parser.add_argument("--out", required=True, help="git-tracked directory to publish into")
     args = parser.parse_args(argv)
     live, results, out = Path(args.cnn_live), Path(args.results), Path(args.out)
@@ -49,10 +50,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         **{results / f"{name}.json": out / f"{name}.json" for name in (*MODELS, "compare")},
         results / "per_class.csv": out / "per_class.csv",
         live / "metrics.json": out / "cnn_train.json",
+        Path(args.audit): out / "audit.json",
     }
     # check every input first: a missing one writes nothing
     for source in copies:
-        require_file(source, "train_cnn" if source.is_relative_to(live) else "evaluate")
+        stage = "train_cnn" if source.is_relative_to(live) else "evaluate"
+        require_file(source, "audit" if source == Path(args.audit) else stage)
     curves = require_file(live / "plots" / "metrics", "train_cnn")
     svm_meta = read_json(args.svm_meta, "train_svm")
     # the environment each model was made in (restored from the run-cache, it may be another's)

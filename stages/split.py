@@ -14,9 +14,8 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from fmnist.data.dataset import save_classes, save_split
-from fmnist.data.sources import read_dataset
-from fmnist.data.split import SPLITS, assign_splits, check_splits, class_counts
+from fmnist.data.dataset import SPLITS, save_classes, save_split
+from fmnist.data.split import class_counts, split_dataset
 from fmnist.files import atomic_path, write_json
 from fmnist.params import load_params
 from fmnist.stage_runner import run_stage
@@ -32,15 +31,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     params = load_params(args.params)
 
-    data = read_dataset(params.data.source, params.data.path, params.data.classes)
-    split = assign_splits(
-        data,
-        params.split.val_fraction,
-        params.split.test_fraction,
-        params.split.train_limit,
-        params.base.seed,
-    )
-    check_splits(data, split, params.data.path)
+    data, split = split_dataset(params)
     summary = {}
     with atomic_path(args.out) as tmp:
         tmp.mkdir()

@@ -51,7 +51,9 @@ def test_pipeline_metrics_plots_and_experiments_on_a_real_subset(dvc_project):
     project.set_params(**SMALL)
     project.commit("small run params")
     ran = project.dvc("repro").stdout
-    stages = ("download", "split", "train_cnn", "export", "train_svm", "evaluate", "plot", "publish")
+    stages = (
+        "download", "split", "audit", "train_cnn", "export", "train_svm", "evaluate", "plot", "publish",
+    )  # fmt: skip
     for stage in stages:
         assert f"Running stage '{stage}'" in ran
 
@@ -83,6 +85,11 @@ def test_pipeline_metrics_plots_and_experiments_on_a_real_subset(dvc_project):
         assert title in html
     for png in ("curves.png", "confusion.png", "per_class_accuracy.png", "misclassified.png"):
         assert png in html
+    for gallery in ("label_issues.png", "train_test_pairs.png"):  # the audit's
+        assert gallery in html
+    audit = files["metrics/audit.json"]["data"]
+    assert audit["exact_duplicate_pairs"]["total"] == 0 and audit["label_issues"]["total"] > 0
+    assert audit["out_of_fold_accuracy"] > 0.7
     assert "Data and pipelines are up to date" in project.dvc("status").stdout
     project.commit("baseline results")
     baseline_cnn = cnn
@@ -90,6 +97,9 @@ def test_pipeline_metrics_plots_and_experiments_on_a_real_subset(dvc_project):
     # each stage depends on exactly its params sections
     project.set_params(svm={"C": 5.0})
     assert changed_stages(project) == {"train_svm"}
+    project.run("git", "checkout", "params.yaml")
+    project.set_params(audit={"folds": 3})
+    assert changed_stages(project) == {"audit"}
     project.run("git", "checkout", "params.yaml")
     project.set_params(cnn={"dropout": 0.3})
     assert changed_stages(project) == {"train_cnn"}

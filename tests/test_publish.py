@@ -28,9 +28,11 @@ def write_inputs(tmp_path):
     )
     cnn_meta = tmp_path / "cnn.json"
     cnn_meta.write_text(json.dumps({"model": "cnn.keras", "environment": CNN_ENVIRONMENT}))
+    (tmp_path / "audit").mkdir()
+    (tmp_path / "audit" / "counts.json").write_text('{"label_issues": {"total": 3}}')
     return [
         *("--cnn-live", str(live), "--cnn-meta", str(cnn_meta), "--svm-meta", str(meta)),
-        *("--results", str(results)),
+        *("--results", str(results), "--audit", str(tmp_path / "audit" / "counts.json")),
     ]
 
 
@@ -42,6 +44,7 @@ def test_publish_copies_summaries_and_curves_into_the_tracked_directory(tmp_path
     for name in ("cnn.json", "svm.json", "compare.json", "per_class.csv"):
         assert (out / name).read_bytes() == (results / name).read_bytes()
     assert (out / "cnn_train.json").read_bytes() == (live / "metrics.json").read_bytes()
+    assert json.loads((out / "audit.json").read_text()) == {"label_issues": {"total": 3}}
     assert json.loads((out / "svm_train.json").read_text()) == {"fit_seconds": 3.5}
     # each model's environment as its own record says (from the run-cache: maybe another's)
     assert json.loads((out / "environment.json").read_text()) == {
@@ -60,6 +63,7 @@ def test_publish_copies_summaries_and_curves_into_the_tracked_directory(tmp_path
         ("results/compare.json", "evaluate"),
         ("dvclive/cnn/metrics.json", "train_cnn"),
         ("cnn.json", "train_cnn"),
+        ("audit/counts.json", "audit"),
     ],
 )
 def test_a_missing_input_is_one_error_and_publishes_nothing(tmp_path, capsys, missing, stage):

@@ -38,6 +38,7 @@ RAW_FILES: dict[str, str] = {
 MODELS: dict[str, str] = {"cnn": "CNN", "svm": "SVM"}
 
 
+SPLITS = ("train", "val", "test")  # the split stage's files: <split_dir>/<name>.npz
 CLASSES_FILE = "classes.json"  # in the split directory: the class names, in label order
 
 

@@ -19,10 +19,12 @@ from __future__ import annotations
 import numpy as np
 
 from fmnist.data.content import content_draws
-from fmnist.data.sources import Dataset, quoted
+from fmnist.data.corrections import apply_corrections, read_corrections
+from fmnist.data.dataset import SPLITS
+from fmnist.data.sources import Dataset, quoted, read_dataset
 from fmnist.errors import DataError, ParamsError
+from fmnist.params import Params
 
-SPLITS = ("train", "val", "test")
 LEFT_OUT = ""  # an image train_limit did not keep
 
 
@@ -88,6 +90,24 @@ def check_splits(data: Dataset, split: np.ndarray, where: str) -> None:
             f"{where}: class {quoted(missing)} has no training image after the split "
             "(each of its images drew validation or test): add images of it"
         )
+
+
+def split_dataset(params: Params) -> tuple[Dataset, np.ndarray]:
+    """The dataset ``params.data`` names, its corrections applied, and each image's split,
+    checked: what the split stage writes."""
+    data = read_dataset(params.data.source, params.data.path, params.data.classes)
+    if params.data.corrections:
+        corrections = read_corrections(params.data.corrections)
+        data = apply_corrections(data, corrections, params.data.corrections)
+    split = assign_splits(
+        data,
+        params.split.val_fraction,
+        params.split.test_fraction,
+        params.split.train_limit,
+        params.base.seed,
+    )
+    check_splits(data, split, params.data.path)
+    return data, split
 
 
 def class_counts(labels: np.ndarray, classes: tuple[str, ...] | list[str]) -> dict[str, int]:

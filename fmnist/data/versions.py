@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from fmnist.data.content import image_ids
+from fmnist.data.dataset import SPLITS
 
-SPLITS = ("train", "val", "test")  # the split stage's files: <split_dir>/<name>.npz
 SPLIT_DIR = "data/split"
 SPLIT_STAGE = "split"
 CHANGES = ("added", "removed", "relabelled", "moved", "relabelled+moved")
@@ -248,20 +248,10 @@ def split_is_stale(split_stage: str = SPLIT_STAGE) -> bool:
 def pending_version(params_path: str = "params.yaml") -> DataVersion:
     """The data version the split stage would write now, from params.yaml and the data at
     ``data.path`` as they are in the workspace (bad data is the split stage's own error)."""
-    from fmnist.data.sources import read_dataset
-    from fmnist.data.split import assign_splits, check_splits
+    from fmnist.data.split import split_dataset
     from fmnist.params import load_params
 
-    params = load_params(params_path)
-    data = read_dataset(params.data.source, params.data.path, params.data.classes)
-    split = assign_splits(
-        data,
-        params.split.val_fraction,
-        params.split.test_fraction,
-        params.split.train_limit,
-        params.base.seed,
-    )
-    check_splits(data, split, params.data.path)
+    data, split = split_dataset(load_params(params_path))
     arrays = {name: (data.images[split == name], data.labels[split == name]) for name in SPLITS}
     return DataVersion.from_arrays(arrays, data.classes)
 

@@ -9,6 +9,7 @@ from fmnist.params.checking import build_section
 from fmnist.params.loader import load_params, parse_params
 from fmnist.params.schema import (
     SECTIONS,
+    AuditParams,
     BaseParams,
     CnnParams,
     DataParams,
@@ -28,6 +29,7 @@ from fmnist.params.schema import (
 
 __all__ = [
     "SECTIONS",
+    "AuditParams",
     "BaseParams",
     "CnnParams",
     "DataParams",

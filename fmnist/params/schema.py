@@ -40,6 +40,7 @@ class DataParams:
     source: Literal["fashion-mnist", "folder", "csv", "idx"]
     path: str = rule("a non-empty path (relative to the project, tracked by dvc add)", bool)
     classes: list[str]
+    corrections: str  # "" = none; else a CSV in git (fmnist/data/corrections.py)
 
     def validate(self) -> None:
         if self.source in ("csv", "idx"):
@@ -58,6 +59,18 @@ class DataParams:
             raise ParamsError(
                 f"data.classes = {self.classes!r} is not allowed; expected distinct, non-empty names"
             )
+
+
+@dataclasses.dataclass(frozen=True)
+class AuditParams:
+    """The audit stage (fmnist/audit)."""
+
+    seed: int = rule("an integer >= 0", lambda v: v >= 0)
+    near_duplicate_distance: float = rule(
+        "a number from 0 to 10 (L2 between images with pixels in [0, 1])", lambda v: 0 <= v <= 10
+    )
+    folds: int = rule("an integer from 2 to 20", lambda v: 2 <= v <= 20)
+    gallery_size: int = rule("an integer from 1 to 100", lambda v: 1 <= v <= 100)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -243,6 +256,7 @@ class Params:
     data: DataParams
     download: DownloadParams
     split: SplitParams
+    audit: AuditParams
     cnn: CnnParams
     svm: SvmParams
     evaluate: EvaluateParams

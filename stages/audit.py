@@ -1,0 +1,52 @@
+"""audit stage: duplicates, near-duplicates and label-issue candidates in the split's data.
+
+Over all images of train, validation and test together: exact duplicates (the same pixels),
+near-duplicates (L2 distance at most ``audit.near_duplicate_distance``, pixels in [0, 1])
+within and across splits, label-issue candidates (cleanlab on out-of-fold probabilities,
+``audit.folds`` folds) and class balance. Writes the findings table, the counts (which publish
+copies to metrics/audit.json) and two galleries that ``dvc plots show`` shows; see docs/audit.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from fmnist.audit.findings import Pool, closest_pairs_gallery, label_issue_gallery
+from fmnist.audit.run import audit_pool
+from fmnist.data.dataset import SPLITS, load_classes, load_split
+from fmnist.files import atomic_path, write_json
+from fmnist.params import load_params
+from fmnist.stage_runner import run_stage
+
+log = logging.getLogger(__name__)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--params", default="params.yaml")
+    parser.add_argument("--split", required=True, help="directory of the split .npz files")
+    parser.add_argument("--out", required=True, help="directory for the findings and galleries")
+    args = parser.parse_args(argv)
+    params = load_params(args.params).audit
+    classes = load_classes(args.split)
+    pool = Pool.of({name: load_split(args.split, name) for name in SPLITS}, classes)
+    audit = audit_pool(pool, params)
+    findings = audit.findings
+    with atomic_path(args.out) as tmp:
+        tmp.mkdir()
+        findings.to_csv(Path(tmp) / "findings.csv", index=False)
+        write_json(Path(tmp) / "counts.json", audit.summary)
+        label_issue_gallery(findings, pool, params.gallery_size).savefig(
+            Path(tmp) / "label_issues.png", dpi=100
+        )
+        closest_pairs_gallery(findings, pool, params.gallery_size).savefig(
+            Path(tmp) / "train_test_pairs.png", dpi=100
+        )
+    log.info("audit: %s", audit.summary)
+
+
+if __name__ == "__main__":
+    raise SystemExit(run_stage(main, None))

@@ -1,0 +1,180 @@
+"""The audit: duplicates and near-duplicates found exactly, label issues found by cleanlab, and
+faults planted in real data found (tests/test_audit_e2e.py runs the stage with the dvc CLI)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fmnist.audit.duplicates import exact_duplicates, near_pairs, nearest
+from fmnist.audit.findings import Pool
+from fmnist.audit.run import audit_pool
+from fmnist.data.dataset import FASHION_MNIST_CLASSES
+from fmnist.data.idx import read_idx
+from fmnist.params import AuditParams
+from tests.helpers import DEBIAN_DATA, require_real_data
+
+PARAMS = AuditParams(seed=0, near_duplicate_distance=1.0, folds=5, gallery_size=10)
+
+
+def noise_images(n, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (n, 28, 28), dtype=np.uint8)
+
+
+def test_exact_and_near_duplicates_are_every_pair_within_the_distance():
+    images = noise_images(300)
+    images[10] = images[3]  # an exact copy
+    images[20] = images[5]
+    images[20, 0, :25] ^= 1  # 25 pixels off by 1/255: distance 5/255 ~ 0.02
+    images[30] = images[7]
+    images[30, :, :] = np.clip(images[30].astype(int) + 10, 0, 255)  # ~0.04 per pixel: ~1.1 apart
+    assert exact_duplicates(images)[["a", "b"]].values.tolist() == [[3, 10]]
+    near = near_pairs(images, threshold=1.0)
+    assert near[["a", "b"]].values.tolist() == [[5, 20]]
+    assert near["distance"].iloc[0] == pytest.approx(np.sqrt(25) / 255, rel=1e-4)
+    wider = near_pairs(images, threshold=1.2)
+    assert sorted(wider[["a", "b"]].values.tolist()) == [[5, 20], [7, 30]]
+    # the same pairs as measuring all 44,850 pairs in full
+    flat = images.reshape(300, -1).astype(np.float64) / 255
+    full = np.sqrt(((flat[:, None] - flat[None]) ** 2).sum(-1))
+    a, b = np.nonzero(np.triu((full <= 1.2) & (full > 0), 1))
+    assert sorted(zip(a.tolist(), b.tolist(), strict=True)) == [(5, 20), (7, 30)]
+    index, distance = nearest(images[[20]], images[:10])
+    assert index.tolist() == [5] and distance[0] == pytest.approx(5 / 255, rel=1e-3)
+
+
+@pytest.fixture(scope="module")
+def planted():
+    """4,000 real training images with 2% of their labels flipped and 30 test images copied
+    into them with slight noise, and 1,000 real test images."""
+    require_real_data()
+    rng = np.random.default_rng(7)
+    train_x = read_idx(DEBIAN_DATA / "train-images-idx3-ubyte.gz")[:4000].copy()
+    train_y = read_idx(DEBIAN_DATA / "train-labels-idx1-ubyte.gz")[:4000].astype(np.int64)
+    test_x = read_idx(DEBIAN_DATA / "t10k-images-idx3-ubyte.gz")[:1000]
+    test_y = read_idx(DEBIAN_DATA / "t10k-labels-idx1-ubyte.gz")[:1000].astype(np.int64)
+    flipped = rng.choice(4000, 80, replace=False)
+    noisy_y = train_y.copy()
+    noisy_y[flipped] = (train_y[flipped] + rng.integers(1, 10, 80)) % 10
+    copied = rng.choice(1000, 30, replace=False)
+    places = rng.choice(np.setdiff1d(np.arange(4000), flipped), 30, replace=False)
+    noise = rng.normal(0, 4, (30, 28, 28))
+    train_x[places] = np.clip(np.round(test_x[copied] + noise), 0, 255).astype(np.uint8)
+    noisy_y[places] = test_y[copied]
+    pool = Pool.of({"train": (train_x, noisy_y), "test": (test_x, test_y)}, FASHION_MNIST_CLASSES)
+    return pool, set(flipped.tolist()), dict(zip(places.tolist(), copied.tolist(), strict=True))
+
+
+def test_the_audit_finds_the_planted_faults(planted):
+    pool, flipped, copies = planted
+    audit = audit_pool(pool, PARAMS)
+    findings = audit.findings
+    near = findings[findings["kind"] == "near_duplicate"]
+    found = {
+        (int(r.index), int(r.other_index))
+        if r.split == "train"
+        else (int(r.other_index), int(r.index))
+        for r in near.itertuples()
+        if {r.split, r.other_split} == {"train", "test"}
+    }
+    assert set(copies.items()) <= found  # every planted copy, paired with its test image
+    issues = findings[(findings["kind"] == "label_issue") & (findings["split"] == "train")]
+    flagged = set(issues["index"].astype(int))
+    recall = len(flagged & flipped) / len(flipped)
+    precision = len(flagged & flipped) / len(flagged)
+    print(f"planted: recall {recall:.2f}, precision {precision:.2f}, {len(flagged)} flagged")
+    assert recall >= 0.8 and precision >= 0.2  # a 2% base rate: 10x better than chance
+    summary = audit.summary
+    assert summary["near_duplicate_pairs"]["train-test"] >= 30
+    assert summary["label_issues"]["train"] == len(flagged)
+    assert summary["class_balance"]["test"]["largest_to_smallest"] < 1.5
+    assert audit.probabilities.shape == (5000, 10)
+    assert (
+        pd.Series(findings["kind"]).isin(["exact_duplicate", "near_duplicate", "label_issue"]).all()
+    )
+
+
+def corrections_file(tmp_path, rows):
+    path = tmp_path / "corrections.csv"
+    path.write_text("image,action,new_label,reason\n" + "".join(f"{r}\n" for r in rows))
+    return path
+
+
+def small_dataset():
+    from fmnist.data.sources import Dataset
+
+    images = noise_images(6, seed=3)
+    labels = np.array([0, 1, 2, 0, 1, 2])
+    origins = np.array(["train"] * 4 + ["test"] * 2, dtype=object)
+    names = np.array([f"i{k}" for k in range(6)], dtype=object)
+    return Dataset(images, labels, ("a", "b", "c"), origins, names)
+
+
+def test_corrections_relabel_and_drop_every_copy_of_an_image(tmp_path):
+    from fmnist.data.content import image_ids
+    from fmnist.data.corrections import apply_corrections, read_corrections
+
+    data = small_dataset()
+    ids = image_ids(data.images)
+    path = corrections_file(
+        tmp_path,
+        [f"{ids[0]},relabel,c,looks like a c", f"{ids[5]},drop,,near-duplicate of a train image"],
+    )
+    fixed = apply_corrections(data, read_corrections(path), str(path))
+    assert len(fixed) == 5 and ids[5] not in set(image_ids(fixed.images))
+    assert fixed.labels.tolist() == [2, 1, 2, 0, 1]
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (["{0},relabel,c,x", "{0},drop,,y"], r"image \w+ is corrected twice \(lines 2, 3\)"),
+        (
+            ["0123456789abcdef,drop,,gone"],
+            r"1 corrected image\(s\) are not in the data, e\.g\. 0123456789abcdef",
+        ),
+        (["{0},relabel,zebra,x"], r"new_label 'zebra' is not a class of the data \(a, b, c\)"),
+        (["{0},rename,c,x"], r"line 2: action 'rename' is not relabel or drop"),
+        (["{0},relabel,,x"], r"line 2: relabel needs a new_label"),
+        (["{0},relabel,c,"], r"line 2: every correction needs a reason"),
+    ],
+)
+def test_bad_corrections_are_one_line_naming_the_row(tmp_path, rows, message):
+    from fmnist.data.content import image_ids
+    from fmnist.data.corrections import apply_corrections, read_corrections
+    from fmnist.errors import DataError
+
+    data = small_dataset()
+    path = corrections_file(tmp_path, [row.format(image_ids(data.images)[0]) for row in rows])
+    with pytest.raises(DataError, match=message):
+        apply_corrections(data, read_corrections(path), str(path))
+
+
+def test_audit_params_are_checked_up_front(params_file):
+    from fmnist.errors import ParamsError
+    from fmnist.params import load_params
+
+    with pytest.raises(
+        ParamsError,
+        match=r"params\.yaml: audit\.folds = 1 is not allowed; expected an integer from 2 to 20$",
+    ):
+        load_params(params_file(audit={"folds": 1}))
+
+
+def test_data_without_duplicates_gets_its_galleries_and_zero_counts(tmp_path):
+    from fmnist.audit.findings import closest_pairs_gallery, label_issue_gallery
+
+    labels = np.repeat(np.arange(3), 40)
+    arrays = {
+        "train": (noise_images(100, 1), labels[:100]),
+        "test": (noise_images(20, 2), labels[100:]),
+    }
+    pool = Pool.of(arrays, ("a", "b", "c"))
+    audit = audit_pool(pool, PARAMS)
+    assert audit.summary["near_duplicate_pairs"]["total"] == 0
+    assert audit.summary["exact_duplicate_pairs"]["total"] == 0
+    for figure in (
+        label_issue_gallery(audit.findings, pool, 5),
+        closest_pairs_gallery(audit.findings, pool, 5),
+    ):
+        figure.savefig(tmp_path / "g.png")
+        assert (tmp_path / "g.png").stat().st_size > 1000
