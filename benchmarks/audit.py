@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from fmnist.audit.findings import Pool
+from fmnist.audit.findings import Pool, train_test_pairs
 from fmnist.audit.run import audit_pool
 from fmnist.data.dataset import SPLITS, load_classes, load_split
 from fmnist.models.hardware import detect_hardware
@@ -63,14 +63,7 @@ def main() -> None:
     issues = findings[(findings["kind"] == "label_issue") & (findings["split"] == "train")]
     flagged = set(issues["index"].astype(int))
     hits = len(flagged & set(flipped.tolist()))
-    pairs = findings[findings["kind"].isin(["exact_duplicate", "near_duplicate"])]
-    found = {
-        (int(r.index), int(r.other_index))
-        if r.split == "train"
-        else (int(r.other_index), int(r.index))
-        for r in pairs.itertuples()
-        if {r.split, r.other_split} == {"train", "test"}
-    }
+    found = train_test_pairs(findings)
     copies_found = sum((int(p), int(c)) in found for p, c in zip(places, copied, strict=True))
     print(f"planted: {len(flipped)} flipped labels, {args.copies} copies; audit {seconds:.1f} s")
     recall, precision = hits / len(flipped), hits / max(len(flagged), 1)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from fmnist.audit.duplicates import exact_duplicates, near_pairs, nearest
-from fmnist.audit.findings import Pool
+from fmnist.audit.findings import Pool, train_test_pairs
 from fmnist.audit.run import audit_pool
 from fmnist.data.dataset import FASHION_MNIST_CLASSES
 from fmnist.data.idx import read_idx
@@ -68,15 +68,9 @@ def test_the_audit_finds_the_planted_faults(planted):
     pool, flipped, copies = planted
     audit = audit_pool(pool, PARAMS)
     findings = audit.findings
-    near = findings[findings["kind"] == "near_duplicate"]
-    found = {
-        (int(r.index), int(r.other_index))
-        if r.split == "train"
-        else (int(r.other_index), int(r.index))
-        for r in near.itertuples()
-        if {r.split, r.other_split} == {"train", "test"}
-    }
-    assert set(copies.items()) <= found  # every planted copy, paired with its test image
+    assert set(copies.items()) <= train_test_pairs(
+        findings
+    )  # every planted copy, paired with its test image
     issues = findings[(findings["kind"] == "label_issue") & (findings["split"] == "train")]
     flagged = set(issues["index"].astype(int))
     recall = len(flagged & flipped) / len(flipped)

@@ -151,6 +151,18 @@ def label_issue_gallery(findings: pd.DataFrame, pool: Pool, size: int) -> Figure
     )
 
 
+def train_test_pairs(findings: pd.DataFrame) -> set[tuple[int, int]]:
+    """The (train index, test index) of every duplicate or near-duplicate train-test pair."""
+    pairs = findings[findings["kind"].isin(["exact_duplicate", "near_duplicate"])]
+    return {
+        (int(r.index), int(r.other_index))
+        if r.split == "train"
+        else (int(r.other_index), int(r.index))
+        for r in pairs.itertuples()
+        if {r.split, r.other_split} == {"train", "test"}
+    }
+
+
 def closest_pairs_gallery(findings: pd.DataFrame, pool: Pool, size: int) -> Figure:
     """The ``size`` closest train-test pairs, each as the two images side by side."""
     pairs = findings[findings["kind"].isin(["exact_duplicate", "near_duplicate"])]

@@ -40,6 +40,21 @@ class Dataset:
     def __len__(self) -> int:
         return len(self.labels)
 
+    @classmethod
+    def of_parts(
+        cls, parts: dict[str, tuple[np.ndarray, np.ndarray, list[str]]], classes: tuple[str, ...]
+    ) -> Dataset:
+        """One dataset of parts, each origin's (images, labels, names)."""
+        return cls(
+            images=np.concatenate([x for x, _, _ in parts.values()]),
+            labels=np.concatenate([y for _, y, _ in parts.values()]),
+            classes=classes,
+            origins=np.concatenate(
+                [np.full(len(y), origin, dtype=object) for origin, (_, y, _) in parts.items()]
+            ),
+            names=np.array([name for _, _, names in parts.values() for name in names], dtype=object),
+        )
+
 
 def quoted(names: list[str]) -> str:
     """The first :data:`SHOWN` of ``names``, and how many more there are."""

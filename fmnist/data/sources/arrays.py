@@ -60,13 +60,9 @@ def read_idx_source(root: Path, classes: tuple[str, ...]) -> Dataset:
     if train is None:
         raise DataError(f"{root}: no train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz]")
     test = read_pair(root, PREFIXES["test"], classes)
-    parts = {"train": train, "test": test} if test is not None else {"pool": train}
-    return Dataset(
-        images=np.concatenate([x for x, _, _ in parts.values()]),
-        labels=np.concatenate([y for _, y, _ in parts.values()]),
-        classes=classes,
-        origins=np.concatenate([np.full(len(y), o, dtype=object) for o, (_, y, _) in parts.items()]),
-        names=np.array(
-            [f"{name}[{i}]" for _, y, name in parts.values() for i in range(len(y))], dtype=object
-        ),
-    )
+    pairs = {"train": train, "test": test} if test is not None else {"pool": train}
+    parts = {
+        origin: (x, y, [f"{name}[{i}]" for i in range(len(y))])
+        for origin, (x, y, name) in pairs.items()
+    }
+    return Dataset.of_parts(parts, classes)

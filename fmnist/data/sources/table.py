@@ -102,16 +102,8 @@ def read_csv_file(path: Path, classes: tuple[str, ...]) -> tuple[np.ndarray, np.
 
 def read_csv_source(path: Path, classes: tuple[str, ...]) -> Dataset:
     """The CSV dataset at ``path`` (a file, or a folder of a train and a test file)."""
-    parts = {
-        origin: (file, *read_csv_file(file, classes)) for origin, file in csv_files(path).items()
-    }
-    return Dataset(
-        images=np.concatenate([x for _, x, _ in parts.values()]),
-        labels=np.concatenate([y for _, _, y in parts.values()]),
-        classes=classes,
-        origins=np.concatenate([np.full(len(y), o, dtype=object) for o, (_, _, y) in parts.items()]),
-        names=np.array(
-            [f"{file}:{_line(i)}" for file, _, y in parts.values() for i in range(len(y))],
-            dtype=object,
-        ),
-    )
+    parts = {}
+    for origin, file in csv_files(path).items():
+        images, labels = read_csv_file(file, classes)
+        parts[origin] = (images, labels, [f"{file}:{_line(i)}" for i in range(len(labels))])
+    return Dataset.of_parts(parts, classes)
