@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from fmnist.data.content import image_ids
-from fmnist.data.split import split_dataset
+from fmnist.data.split import split_arrays, split_dataset
 from fmnist.evaluation.stats import mcnemar
 from fmnist.models.hardware import detect_hardware, tensorflow_gpus, use_onednn_where_it_helps
 from fmnist.params import load_params
@@ -33,10 +33,7 @@ from fmnist.stage_runner import quiet_tensorflow_logs
 
 def splits(params):
     data, split = split_dataset(params)
-    return {
-        name: (data.images[split == name], data.labels[split == name])
-        for name in ("train", "val", "test")
-    }, data.classes
+    return split_arrays(data, split), data.classes
 
 
 def row(model: str, version: str, seed: int, seconds: float, guess, labels) -> dict:

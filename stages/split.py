@@ -14,8 +14,8 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from fmnist.data.dataset import SPLITS, save_classes, save_split
-from fmnist.data.split import class_counts, split_dataset
+from fmnist.data.dataset import save_classes, save_split
+from fmnist.data.split import class_counts, split_arrays, split_dataset
 from fmnist.files import atomic_path, write_json
 from fmnist.params import load_params
 from fmnist.stage_runner import run_stage
@@ -35,14 +35,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     summary = {}
     with atomic_path(args.out) as tmp:
         tmp.mkdir()
-        for name in SPLITS:
-            chosen = split == name
-            save_split(Path(tmp) / f"{name}.npz", data.images[chosen], data.labels[chosen])
-            summary[name] = {
-                "total": int(chosen.sum()),
-                "per_class": class_counts(data.labels[chosen], data.classes),
-            }
-            log.info("%s: %d images", name, chosen.sum())
+        for name, (images, labels) in split_arrays(data, split).items():
+            save_split(Path(tmp) / f"{name}.npz", images, labels)
+            summary[name] = {"total": len(labels), "per_class": class_counts(labels, data.classes)}
+            log.info("%s: %d images", name, len(labels))
         save_classes(tmp, data.classes)
     write_json(args.metrics, summary)
 

@@ -15,20 +15,16 @@ import pandas as pd
 from sklearn.decomposition import PCA
 from sklearn.neighbors import NearestNeighbors
 
-from fmnist.data.content import image_ids
+from fmnist.data.dataset import to_flat
 
 PROJECTION_COMPONENTS = 40
-CHUNK = 4096  # query rows per block of the exact nearest-neighbour search
+CHUNK = 4096  # query rows per block of the radius search
 
 
-def flat(images: np.ndarray) -> np.ndarray:
-    """uint8 (n, 28, 28) -> float32 (n, 784) in [0, 1]."""
-    return images.reshape(len(images), -1).astype(np.float32) / 255
-
-
-def exact_duplicates(images: np.ndarray) -> pd.DataFrame:
-    """Every pair (a < b) of positions holding the same pixels: columns a, b."""
-    ids = pd.Series(image_ids(images))
+def exact_duplicates(ids: np.ndarray) -> pd.DataFrame:
+    """Every pair (a < b) of positions whose content ids (:func:`fmnist.data.content.image_ids`)
+    are equal, i.e. holding the same pixels: columns a, b."""
+    ids = pd.Series(ids)
     pairs = []
     for positions in ids.groupby(ids).indices.values():
         if len(positions) > 1:
@@ -39,7 +35,7 @@ def exact_duplicates(images: np.ndarray) -> pd.DataFrame:
 def near_pairs(images: np.ndarray, threshold: float, seed: int = 0) -> pd.DataFrame:
     """Every pair (a < b) of distinct images at most ``threshold`` apart: columns a, b, distance
     (exact duplicates are :func:`exact_duplicates`' and left out here)."""
-    x = flat(images)
+    x = to_flat(images)
     components = min(PROJECTION_COMPONENTS, len(x) - 1, x.shape[1])
     projected = PCA(components, svd_solver="randomized", random_state=seed).fit_transform(x)
     search = NearestNeighbors(radius=threshold).fit(projected)
@@ -57,20 +53,3 @@ def near_pairs(images: np.ndarray, threshold: float, seed: int = 0) -> pd.DataFr
                     (a, int(b), float(d)) for b, d in zip(later[keep], distance[keep], strict=True)
                 ]
     return pd.DataFrame(rows, columns=["a", "b", "distance"]).astype({"a": int, "b": int})
-
-
-def nearest(queries: np.ndarray, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each query image, the position of the nearest ``pool`` image (blocked float32 matrix
-    products) and its distance, measured in full."""
-    q, p = flat(queries), flat(pool)
-    p_norms = (p * p).sum(axis=1)
-    index = np.empty(len(q), dtype=int)
-    distance = np.empty(len(q), dtype=np.float32)
-    for start in range(0, len(q), CHUNK):
-        block = q[start : start + CHUNK]
-        squared = (block * block).sum(axis=1)[:, None] + p_norms[None, :] - 2 * block @ p.T
-        best = squared.argmin(axis=1)
-        index[start : start + len(block)] = best
-        # measured again in full: the expanded form loses digits for close pairs
-        distance[start : start + len(block)] = np.linalg.norm(block - p[best], axis=1)
-    return index, distance

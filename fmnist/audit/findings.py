@@ -22,7 +22,7 @@ COLUMNS = [
     "image", "split", "index", "kind", "score", "given_label", "suggested_label",
     "other_image", "other_split", "other_index", "other_label",
 ]  # fmt: skip
-KINDS = ("exact_duplicate", "near_duplicate", "label_issue")
+DUPLICATES = ("exact_duplicate", "near_duplicate")  # the kinds of a pair; the third: label_issue
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,32 +34,35 @@ class Pool:
     splits: np.ndarray  # split name of each image
     index: np.ndarray  # its index in that split
     classes: Sequence[str]
+    ids: np.ndarray  # its content id (fmnist.data.content.image_ids)
 
     @classmethod
     def of(cls, arrays: dict[str, tuple[np.ndarray, np.ndarray]], classes: Sequence[str]) -> Pool:
+        images = np.concatenate([x for x, _ in arrays.values()])
         return cls(
-            np.concatenate([x for x, _ in arrays.values()]),
+            images,
             np.concatenate([y for _, y in arrays.values()]).astype(np.int64),
             np.concatenate([np.full(len(y), name, dtype=object) for name, (_, y) in arrays.items()]),
             np.concatenate([np.arange(len(y)) for _, y in arrays.values()]),
             classes,
+            image_ids(images),
         )
 
 
-def pair_rows(pool: Pool, ids: np.ndarray, pairs: pd.DataFrame, kind: str) -> pd.DataFrame:
+def pair_rows(pool: Pool, pairs: pd.DataFrame, kind: str) -> pd.DataFrame:
     a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
     names = np.asarray(pool.classes, dtype=object)
     score = pairs["distance"].to_numpy() if "distance" in pairs else np.zeros(len(pairs))
     return pd.DataFrame(
         {
-            "image": ids[a],
+            "image": pool.ids[a],
             "split": pool.splits[a],
             "index": pool.index[a],
             "kind": kind,
             "score": np.round(score, 4),
             "given_label": names[pool.labels[a]],
             "suggested_label": "",
-            "other_image": ids[b],
+            "other_image": pool.ids[b],
             "other_split": pool.splits[b],
             "other_index": pool.index[b],
             "other_label": names[pool.labels[b]],
@@ -67,12 +70,12 @@ def pair_rows(pool: Pool, ids: np.ndarray, pairs: pd.DataFrame, kind: str) -> pd
     )
 
 
-def issue_rows(pool: Pool, ids: np.ndarray, issues: pd.DataFrame) -> pd.DataFrame:
+def issue_rows(pool: Pool, issues: pd.DataFrame) -> pd.DataFrame:
     at = issues["position"].to_numpy()
     names = np.asarray(pool.classes, dtype=object)
     return pd.DataFrame(
         {
-            "image": ids[at],
+            "image": pool.ids[at],
             "split": pool.splits[at],
             "index": pool.index[at],
             "kind": "label_issue",
@@ -90,11 +93,10 @@ def issue_rows(pool: Pool, ids: np.ndarray, issues: pd.DataFrame) -> pd.DataFram
 def findings_table(
     pool: Pool, exact: pd.DataFrame, near: pd.DataFrame, issues: pd.DataFrame
 ) -> pd.DataFrame:
-    ids = image_ids(pool.images)
     parts = [
-        pair_rows(pool, ids, exact, "exact_duplicate"),
-        pair_rows(pool, ids, near.sort_values("distance", kind="stable"), "near_duplicate"),
-        issue_rows(pool, ids, issues),
+        pair_rows(pool, exact, "exact_duplicate"),
+        pair_rows(pool, near.sort_values("distance", kind="stable"), "near_duplicate"),
+        issue_rows(pool, issues),
     ]
     return pd.concat(parts, ignore_index=True)[COLUMNS]
 
@@ -112,7 +114,7 @@ def counts(findings: pd.DataFrame, pool: Pool, order: Sequence[str]) -> dict:
     labels), label-issue candidates per split, images per class and split."""
     result: dict = {}
     every_pair = [f"{a}-{b}" for a, b in combinations_with_replacement(order, 2)]
-    for kind in ("exact_duplicate", "near_duplicate"):
+    for kind in DUPLICATES:
         rows = findings[findings["kind"] == kind].reset_index(drop=True)
         pairs = split_pair(rows["split"], rows["other_split"], order)
         differ = (rows["given_label"] != rows["other_label"]).to_numpy()
@@ -153,7 +155,7 @@ def label_issue_gallery(findings: pd.DataFrame, pool: Pool, size: int) -> Figure
 
 def train_test_pairs(findings: pd.DataFrame) -> set[tuple[int, int]]:
     """The (train index, test index) of every duplicate or near-duplicate train-test pair."""
-    pairs = findings[findings["kind"].isin(["exact_duplicate", "near_duplicate"])]
+    pairs = findings[findings["kind"].isin(DUPLICATES)]
     return {
         (int(r.index), int(r.other_index))
         if r.split == "train"
@@ -165,7 +167,7 @@ def train_test_pairs(findings: pd.DataFrame) -> set[tuple[int, int]]:
 
 def closest_pairs_gallery(findings: pd.DataFrame, pool: Pool, size: int) -> Figure:
     """The ``size`` closest train-test pairs, each as the two images side by side."""
-    pairs = findings[findings["kind"].isin(["exact_duplicate", "near_duplicate"])]
+    pairs = findings[findings["kind"].isin(DUPLICATES)]
     train_test = np.array(
         [
             {a, b} == {"train", "test"}

@@ -25,7 +25,7 @@ class Audit:
 
 def audit_pool(pool: Pool, params: AuditParams) -> Audit:
     start = time.perf_counter()
-    exact = exact_duplicates(pool.images)
+    exact = exact_duplicates(pool.ids)
     near = near_pairs(pool.images, params.near_duplicate_distance, params.seed)
     duplicates_s = time.perf_counter() - start
     probabilities = out_of_fold_probabilities(

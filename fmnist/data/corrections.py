@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fmnist.data.content import image_ids
 from fmnist.data.sources import Dataset
 from fmnist.errors import DataError
 
@@ -61,7 +60,7 @@ def apply_corrections(data: Dataset, corrections: pd.DataFrame, where: str) -> D
     An image that is not in the data, or a label outside its classes, is a :class:`DataError`."""
     if not len(corrections):
         return data
-    ids = image_ids(data.images)
+    ids = data.ids
     present = set(ids)
     missing = [image for image in corrections["image"] if image not in present]
     if missing:

@@ -21,7 +21,7 @@ import numpy as np
 from fmnist.data.content import content_draws
 from fmnist.data.corrections import apply_corrections, read_corrections
 from fmnist.data.dataset import SPLITS
-from fmnist.data.sources import Dataset, quoted, read_dataset
+from fmnist.data.sources import Dataset, classes_without, quoted, read_dataset
 from fmnist.errors import DataError, ParamsError
 from fmnist.params import Params
 
@@ -82,9 +82,7 @@ def check_splits(data: Dataset, split: np.ndarray, where: str) -> None:
                 f"{where}: the split left no {name} image "
                 "(too few images for split.val_fraction / split.test_fraction)"
             )
-    trained = np.zeros(len(data.classes), bool)
-    trained[data.labels[split == "train"]] = True
-    missing = [c for c, ok in zip(data.classes, trained, strict=True) if not ok]
+    missing = classes_without(data.classes, data.labels[split == "train"])
     if missing:
         raise DataError(
             f"{where}: class {quoted(missing)} has no training image after the split "
@@ -108,6 +106,11 @@ def split_dataset(params: Params) -> tuple[Dataset, np.ndarray]:
     )
     check_splits(data, split, params.data.path)
     return data, split
+
+
+def split_arrays(data: Dataset, split: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each split's (images, labels), in :data:`~fmnist.data.dataset.SPLITS` order."""
+    return {name: (data.images[split == name], data.labels[split == name]) for name in SPLITS}
 
 
 def class_counts(labels: np.ndarray, classes: tuple[str, ...] | list[str]) -> dict[str, int]:

@@ -248,12 +248,11 @@ def split_is_stale(split_stage: str = SPLIT_STAGE) -> bool:
 def pending_version(params_path: str = "params.yaml") -> DataVersion:
     """The data version the split stage would write now, from params.yaml and the data at
     ``data.path`` as they are in the workspace (bad data is the split stage's own error)."""
-    from fmnist.data.split import split_dataset
+    from fmnist.data.split import split_arrays, split_dataset
     from fmnist.params import load_params
 
     data, split = split_dataset(load_params(params_path))
-    arrays = {name: (data.images[split == name], data.labels[split == name]) for name in SPLITS}
-    return DataVersion.from_arrays(arrays, data.classes)
+    return DataVersion.from_arrays(split_arrays(data, split), data.classes)
 
 
 def split_digest(rev: str | None, split_dir: str = SPLIT_DIR) -> str | None:

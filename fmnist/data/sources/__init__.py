@@ -13,6 +13,7 @@ with one line that names the files.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,11 @@ class Dataset:
     def __len__(self) -> int:
         return len(self.labels)
 
+    @functools.cached_property
+    def ids(self) -> np.ndarray:
+        """Each image's content id (:func:`fmnist.data.content.image_ids`), hashed once."""
+        return image_ids(self.images)
+
     @classmethod
     def of_parts(
         cls, parts: dict[str, tuple[np.ndarray, np.ndarray, list[str]]], classes: tuple[str, ...]
@@ -62,6 +68,13 @@ def quoted(names: list[str]) -> str:
     return shown + (f" and {len(names) - SHOWN} more" if len(names) > SHOWN else "")
 
 
+def classes_without(classes: tuple[str, ...], labels: np.ndarray) -> list[str]:
+    """The names of the classes that no label in ``labels`` is."""
+    held = np.zeros(len(classes), bool)
+    held[labels] = True
+    return [name for name, ok in zip(classes, held, strict=True) if not ok]
+
+
 def check_dataset(data: Dataset, where: str) -> Dataset:
     """``data`` if a classifier can be trained and tested on it, else :class:`DataError`: fewer
     than two classes, a class with no training image, the same image under two labels (two
@@ -74,15 +87,13 @@ def check_dataset(data: Dataset, where: str) -> Dataset:
         )
     if not len(data):
         raise DataError(f"{where}: no images")
-    trainable = np.zeros(len(data.classes), bool)
-    trainable[data.labels[data.origins != "test"]] = True
-    missing = [name for name, ok in zip(data.classes, trainable, strict=True) if not ok]
+    missing = classes_without(data.classes, data.labels[data.origins != "test"])
     if missing:
         raise DataError(
             f"{where}: class {quoted(missing)} has no training image "
             "(only test images, or none at all)"
         )
-    ids = image_ids(data.images)
+    ids = data.ids
     order = np.lexsort((data.labels, ids))
     same = ids[order][1:] == ids[order][:-1]
     clash = same & (data.labels[order][1:] != data.labels[order][:-1])
