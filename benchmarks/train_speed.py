@@ -2,6 +2,15 @@
 
     python benchmarks/train_speed.py [--split data/split] [--recipes plain old previous default]
         [--csv docs/speed_curves.csv] [--plot docs/speed_curves.png]
+    python benchmarks/train_speed.py --compare fast:batch_size=128,learning_rate=0.008
+        [--compare NAME:KEY=VALUE,...] [--seeds 42 1 2]
+
+``--compare`` is the same-run A/B: the committed recipe (params.yaml's cnn section) and each
+candidate (cnn keys over it, values read as YAML), one process per run, alternated seed by seed
+(the order rotates each seed, so a host that slows down over the run does not favour one recipe).
+It prints every run, then per candidate the ratio of training seconds to the committed recipe's
+(seed by seed, and of the sums) and the mean ± std of the best validation accuracy (what a
+choice may use) and of the test accuracy (what is reported).
 
 Recipes, one after the other on the same split (run `dvc repro split` first), each in a new
 process of its own, as the pipeline's stage trains (in one shared process the batch-64
@@ -143,16 +152,26 @@ def time_to(rows: list[tuple[float, float]], target: float) -> float | None:
 
 
 def run_recipe(
-    name: str, cnn: CnnParams, split: str, plain_epochs: int, targets: list[float]
+    name: str,
+    cnn: CnnParams,
+    split: str,
+    plain_epochs: int,
+    targets: list[float],
+    overrides: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], list[tuple[float, float]]]:
     """Train one recipe and test it: its table row and its (seconds, val accuracy) curve. Runs
-    in a new process, which inherits the oneDNN switch main() set before any TensorFlow."""
+    in a new process, which inherits the oneDNN switch main() set before any TensorFlow.
+    ``overrides`` (cnn keys) replace the named recipe's."""
     train, val = load_split(split, "train"), load_split(split, "val")
     test_images, test_labels = load_split(split, "test")
     if name == "plain":
         model, curve, precision = plain_keras(train, val, plain_epochs, cnn.seed)
     else:
-        model, curve, precision = project(dataclasses.replace(cnn, **RECIPES[name]), train, val)
+        model, curve, precision = project(
+            dataclasses.replace(cnn, **(RECIPES[name] if overrides is None else overrides)),
+            train,
+            val,
+        )
     predicted = model.predict(to_cnn_input(test_images), batch_size=1024, verbose=0)
     row = {
         "recipe": name,
@@ -165,6 +184,62 @@ def run_recipe(
         "test %": round(100 * float((predicted.argmax(axis=1) == test_labels).mean()), 2),
     }
     return row, curve
+
+
+def candidate(text: str) -> tuple[str, dict[str, Any]]:
+    """``name:key=value,key=value`` -> (name, cnn overrides); values are YAML scalars."""
+    import yaml
+
+    name, _, pairs = text.partition(":")
+    overrides = {}
+    for pair in filter(None, pairs.split(",")):
+        key, sep, raw = pair.partition("=")
+        if not sep or key not in {f.name for f in dataclasses.fields(CnnParams)}:
+            raise argparse.ArgumentTypeError(f"{pair!r}: expected KEY=VALUE with a cnn key")
+        overrides[key] = yaml.safe_load(raw)
+    if not name or name == "committed":
+        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME:KEY=VALUE,... (not 'committed')")
+    return name, overrides
+
+
+def compare(
+    cnn: CnnParams, split: str, candidates: list[tuple[str, dict[str, Any]]], seeds: list[int]
+) -> pd.DataFrame:
+    """Alternate the committed recipe and the candidates seed by seed; one row per run."""
+    recipes = [("committed", {}), *candidates]
+    rows = []
+    for turn, seed in enumerate(seeds):
+        for name, overrides in recipes[turn % len(recipes) :] + recipes[: turn % len(recipes)]:
+            settings = {**overrides, "seed": seed}
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as job:
+                row, _ = job.submit(run_recipe, name, cnn, split, 0, [], settings).result()
+            row = {"seed": seed, **row}
+            rows.append(row)
+            print(", ".join(f"{k}: {v}" for k, v in row.items()), flush=True)
+    return pd.DataFrame(rows)
+
+
+def compare_summary(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per recipe: seconds and their ratio to the committed recipe's, accuracies over seeds."""
+    base = runs[runs["recipe"] == "committed"].set_index("seed")["train s"]
+    rows = []
+    for name, group in runs.groupby("recipe", sort=False):
+        seconds = group.set_index("seed")["train s"]
+        per_seed = base.reindex(seconds.index) / seconds
+        rows.append(
+            {
+                "recipe": name,
+                "seeds": len(group),
+                "train s (mean)": round(seconds.mean(), 1),
+                "speed-up per seed": ", ".join(f"{r:.2f}" for r in per_seed),
+                "speed-up (sums)": round(base.reindex(seconds.index).sum() / seconds.sum(), 2),
+                "best val % (mean ± std)": f"{group['best val %'].mean():.2f} ± "
+                f"{group['best val %'].std():.2f}",
+                "test % (mean ± std)": f"{group['test %'].mean():.2f} ± {group['test %'].std():.2f}",
+                "test % per seed": ", ".join(f"{t:.2f}" for t in group["test %"]),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def main() -> None:
@@ -181,6 +256,9 @@ def main() -> None:
     parser.add_argument("--targets", type=float, nargs="+", default=[0.92, 0.925])
     parser.add_argument("--csv", type=Path, help="write every epoch's (seconds, val accuracy)")
     parser.add_argument("--plot", type=Path, help="draw the curves into this PNG")
+    parser.add_argument("--compare", type=candidate, action="append", default=[], metavar="C")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 2])
+    parser.add_argument("--runs-csv", type=Path, help="--compare: write every run's row here")
     args = parser.parse_args()
     cnn = load_params(args.params).cnn
     hardware = detect_hardware()
@@ -193,6 +271,13 @@ def main() -> None:
         f"oneDNN: {onednn_state(hardware)}; cnn.precision = {cnn.precision} -> "
         f"{resolve_precision(cnn.precision, hardware)}"
     )
+    if args.compare:
+        runs = compare(cnn, args.split, args.compare, args.seeds)
+        if args.runs_csv:
+            runs.to_csv(args.runs_csv, index=False)
+        print("\n" + runs.to_markdown(index=False))
+        print("\n" + compare_summary(runs).to_markdown(index=False))
+        return
     rows, curves = [], []
     for name in args.recipes:
         # a new process for each recipe (spawned: nothing of TensorFlow's state is inherited)

@@ -2,7 +2,10 @@
 
 import json
 import re
+import shlex
+import shutil
 import statistics
+import subprocess
 
 import pandas as pd
 import pytest
@@ -59,26 +62,35 @@ def test_a_queued_sweep_with_seeds_becomes_a_report(dvc_project, baseline_projec
     def row(*cells: str) -> str:  # a markdown table row, whatever the column padding
         return r"\|\s*" + r"\s*\|\s*".join(re.escape(cell) for cell in cells) + r"\s*\|"
 
-    defaults = raw_params()["cnn"]  # columns: every cnn key that varies, the resnet ones too
-    resnet_defaults = [str(defaults["resnet_blocks"]), str(defaults["resnet_width"])]
+    # the study's sweep: a row per conv_layers, a column per dropout, mean ± std (n) per cell
     lenet = cnn[cnn["name"] != "resnet"]
     grid_point = lenet["config"].map(lambda c: tuple(json.loads(c)[k] for k in GRID_KEYS))
     for (layers, dropout), accuracies in shown.items():
         mean, std = statistics.mean(accuracies) * 100, statistics.stdev(accuracies) * 100
         rows = lenet[grid_point == (layers, dropout)]
         assert len(rows) == 2 and sorted(rows["seed"]) == [1, 42]
-        cells = ["lenet", str(layers), *resnet_defaults, "2", "1, 42"]  # dropout: not varying
-        assert re.search(row(*cells, f"{mean:.2f} ± {std:.2f}"), text)
-    assert "bad-dropout: failed, no results yet" in text
-    # the residual net is one more configuration, compared with the baseline like the others
+        assert re.search(row(str(layers), f"{mean:.2f} ± {std:.2f} (n=2)"), text)
+    assert "- bad-dropout: failed, no results yet" in text
+    # the residual net is one more configuration, named by what it changes
     (resnet_run,) = cnn[cnn["name"] == "resnet"].itertuples()
     assert json.loads(resnet_run.config)["cnn.arch"] == "resnet"
     resnet_metrics = project.experiments()["resnet"]["metrics"]["metrics/cnn.json"]["data"]
     assert resnet_run.accuracy == resnet_metrics["accuracy"]
     label = "cnn.arch=resnet cnn.resnet_blocks=[1, 1] cnn.resnet_width=8"
-    assert re.search(row("cnn", label), text)
+    assert re.search(row("CNN", label), text.split("## Other configurations")[1])
     assert re.search(
         row("CNN, 1 conv layer: 92.7%", "92.70") + r" \d+\.\d\d ± \d+\.\d\d \(n=2\)", text
     )
     picture = image.imread(project.path / "reports" / "accuracy_by_depth.png")
     assert picture.shape[:2] == (500, 800)
+
+    # the header's command makes the same page from the snapshot, in a clone without experiments
+    (command,) = re.findall(r"Made again from the files beside it with `([^`]+)`", text)
+    assert command.startswith("fmnist report --from reports")
+    clone = project.path.parent / "clone"
+    shutil.copytree(project.path / "reports", clone / "reports")
+    again = subprocess.run(
+        [str(FMNIST), *shlex.split(command)[1:]], cwd=clone, capture_output=True, text=True
+    )
+    assert again.returncode == 0, again.stderr
+    assert (clone / "reports" / "study.md").read_text() == text

@@ -113,7 +113,7 @@ def test_aggregate_gives_n_mean_std_min_max_per_configuration():
     assert math.isnan(single["accuracy_std"])
     assert seed_study.varying_keys(cnn_groups["config"]) == ["cnn.dropout"]
     table = seed_study.configurations_table(groups, "cnn")
-    assert list(table["cnn.dropout"]) == [0.2, 0.5]
+    assert list(table["cnn.dropout"]) == ["0.2", "0.5"]
     assert list(table["test accuracy % (mean ± std)"]) == ["90.00", "92.00 ± 1.41"]
 
 
@@ -209,20 +209,26 @@ def test_speed_claim_says_which_way_each_part_goes():
     )
 
 
-def test_accuracy_figure_draws_a_line_per_hue_value_or_nothing():
-    runs, _, reference = seed_study.collect_runs(exp_show())
-    groups = seed_study.aggregate(runs)
-    config = seed_study.model_config(reference, "cnn")[0]
-    fig = seed_study.accuracy_figure(runs, groups, "cnn", "cnn.dropout", "cnn.conv_layers", config)
-    assert fig is not None
+def test_sweep_figure_draws_a_line_per_hue_value_in_the_models_colour_or_nothing():
+    from matplotlib.colors import to_hex
+
+    from fmnist.evaluation.figures import MODEL_COLOURS
+    from fmnist.report.figures import config_values, shades, sweep_figure
+
+    runs, _, _ = seed_study.collect_runs(exp_show())
+    cnn = config_values(runs[runs["model"] == "cnn"], "cnn.dropout", "cnn.conv_layers")
+    fig = sweep_figure(cnn, "cnn", "cnn.dropout", "cnn.conv_layers")
     (ax,) = fig.axes
     assert len(ax.containers) == 1  # one error-bar line: conv_layers 2 only
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["cnn.conv_layers=2 (mean ± std)"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "conv layers (conv + max-pool blocks) 2: mean ± std"
+    ]
+    assert to_hex(ax.lines[0].get_color()) == to_hex(shades(MODEL_COLOURS["cnn"], 1)[0])
+    assert ax.get_xlabel() == "dropout rate" and ax.get_ylabel() == "test accuracy (%)"
+    assert len(ax.collections[-1].get_offsets()) == 3  # every seed's point: 42 (0.2), 42 and 1
     # conv_layers never varies: no figure against it
-    assert (
-        seed_study.accuracy_figure(runs, groups, "cnn", "cnn.conv_layers", "cnn.dropout", config)
-        is None
-    )
+    flat = config_values(runs[runs["model"] == "cnn"], "cnn.conv_layers", "cnn.dropout")
+    assert sweep_figure(flat, "cnn", "cnn.conv_layers", "cnn.dropout") is None
 
 
 def test_list_values_and_keys_missing_from_older_params_still_make_a_table():
@@ -232,7 +238,7 @@ def test_list_values_and_keys_missing_from_older_params_still_make_a_table():
     runs, _, _ = seed_study.collect_runs(answer)
     table = seed_study.configurations_table(seed_study.aggregate(runs), "cnn")
     assert list(table.columns[:3]) == ["cnn.arch", "cnn.dropout", "cnn.filters"]
-    assert table.iloc[0, :3].tolist() == ["resnet", 0.2, [16, 16]]
+    assert table.iloc[0, :3].tolist() == ["resnet", "0.2", "[16, 16]"]  # as shown, rounded
     assert table["cnn.arch"].tolist() == ["resnet", seed_study.ABSENT, seed_study.ABSENT]
 
 

@@ -19,6 +19,8 @@ from sklearn.metrics import ConfusionMatrixDisplay
 from fmnist.data.dataset import MODELS
 from fmnist.files import require_file
 
+# one colour per model in every figure: the plot stage's, the CI report's and the study report's
+MODEL_COLOURS: dict[str, str] = {"cnn": "#1f77b4", "svm": "#ff7f0e"}
 SIZES = {  # inches; the PNG is this times the dpi: at most 1,200 pixels wide at the default 100
     "curves.png": (12.0, 4.5),
     "confusion.png": (12.0, 5.8),
@@ -81,8 +83,9 @@ def per_class_figure(per_class: pd.DataFrame, classes: Sequence[str]) -> Figure:
     fig = Figure(figsize=grown(SIZES["per_class_accuracy.png"], len(classes)), layout="constrained")
     ax = fig.subplots()
     recall = per_class.pivot(index="class", columns="model", values="recall")
+    colours = [MODEL_COLOURS[model] for model in recall.columns]
     recall = recall.reindex(list(classes)[::-1]).rename(columns=MODELS)
-    recall.plot.barh(ax=ax, width=0.8)
+    recall.plot.barh(ax=ax, width=0.8, color=colours)
     low = max(0.0, np.floor(recall.min().min() * 10 - 0.5) / 10)  # zoom in on the differences
     ax.set(title="Per-class test accuracy (recall)", xlabel="accuracy", xlim=(low, 1), ylabel="")
     ax.grid(axis="x", alpha=0.3)

@@ -3,11 +3,14 @@
 - :mod:`.runs`: experiments from `dvc exp show --json` as runs and configurations;
 - :mod:`.comparisons`: aggregation over seeds and paired tests between configurations;
 - :mod:`.claims`: the study's reported numbers set against them;
-- :mod:`.figures` and :mod:`.markdown`: the figure, the tables and the page;
-- :mod:`.search`: the section of a hyperparameter search (``fmnist search``).
+- :mod:`.figures` and :mod:`.markdown`: the figures and the tables;
+- :mod:`.page`: the page, in the order a reader asks;
+- :mod:`.search`: the section of a hyperparameter search (``fmnist search``);
+- :mod:`.snapshot`: what the report read, saved beside it so that a clone makes it again.
 
 Pure functions, except :mod:`.experiments`, which reads the experiments, predictions and
-studies; ``fmnist report`` (:mod:`fmnist.console.report`) writes the files.
+studies, and :mod:`.snapshot`; ``fmnist report`` (:mod:`fmnist.console.report`) writes the
+files.
 """
 
 from fmnist.report.claims import (
@@ -27,13 +30,11 @@ from fmnist.report.comparisons import (
     comparison_verdict,
     paired_comparison,
 )
-from fmnist.report.figures import (
-    accuracy_figure,
-)
 from fmnist.report.markdown import (
     comparisons_table,
     configurations_table,
-    render_markdown,
+    grid_tables,
+    two_way,
 )
 from fmnist.report.runs import (
     ABSENT,
@@ -47,6 +48,7 @@ from fmnist.report.runs import (
     collect_runs,
     label,
     model_config,
+    rounded,
     shown,
     value,
     varying_keys,
@@ -65,7 +67,6 @@ __all__ = [
     "Config",
     "ModelSpec",
     "ReportError",
-    "accuracy_figure",
     "aggregate",
     "claims_table",
     "collect_runs",
@@ -73,6 +74,7 @@ __all__ = [
     "comparisons_table",
     "configurations_table",
     "fewer_layers_claim",
+    "grid_tables",
     "group_index",
     "history_figure",
     "label",
@@ -80,11 +82,12 @@ __all__ = [
     "mean_std",
     "model_config",
     "paired_comparison",
-    "render_markdown",
+    "rounded",
     "search_markdown",
     "shown",
     "speed_claim",
     "trials_table",
+    "two_way",
     "value",
     "varying_keys",
     "with_changes",

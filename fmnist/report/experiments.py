@@ -5,7 +5,7 @@ through ``dvc.api``, and Optuna studies (``fmnist report`` writes the page from 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,47 +24,79 @@ def read_experiments(revs: Sequence[str], num: int, all_commits: bool) -> list[d
         raise seed_study.ReportError(str(exc)) from None
 
 
+Labelled = tuple[np.ndarray, np.ndarray]  # (predicted labels, true labels) of the test images
+
+
+def read_predictions(model: str, rev: str) -> Labelled:
+    """One run's per-image predictions at ``rev`` through ``dvc.api`` (cache or remote)."""
+    spec = next(s for s in seed_study.MODELS if s.name == model)
+    try:
+        text = str(read_at_rev(spec.predictions_file, rev))
+    except DvcError as exc:  # not in the local cache or the remote
+        raise seed_study.ReportError(
+            f"{spec.predictions_file} at {rev[:7]}: {exc.reason} "
+            "(`dvc pull`, `dvc exp pull` bring it)"
+        ) from None
+    table = pd.read_csv(io.StringIO(text)).sort_values("index")
+    return table["predicted"].to_numpy(dtype=str), table["actual"].to_numpy(dtype=str)
+
+
 class Predictions:
-    """Per-image predicted labels of each run, read once through ``dvc.api.open``."""
+    """Per-image predicted and true labels of each run, read once with ``read(model, rev)``:
+    :func:`read_predictions` (the experiments) or a snapshot's (:mod:`.snapshot`)."""
 
-    def __init__(self, runs: pd.DataFrame) -> None:
+    def __init__(self, runs: pd.DataFrame, read: Callable[[str, str], Labelled]) -> None:
         self.runs = runs
-        self.labels: np.ndarray | None = None
-        self._cache: dict[tuple[str, str], np.ndarray] = {}
+        self._read = read
+        self._cache: dict[tuple[str, str], Labelled] = {}
 
-    def _read(self, model: str, rev: str) -> np.ndarray:
-        spec = next(s for s in seed_study.MODELS if s.name == model)
-        key = (rev, spec.predictions_file)
-        if key not in self._cache:
-            try:
-                text = str(read_at_rev(spec.predictions_file, rev))
-            except DvcError as exc:  # not in the local cache or the remote
-                raise seed_study.ReportError(
-                    f"{spec.predictions_file} at {rev[:7]}: {exc.reason} "
-                    "(`dvc pull`, `dvc exp pull` bring it)"
-                ) from None
-            table = pd.read_csv(io.StringIO(text)).sort_values("index")
-            actual = table["actual"].to_numpy()
-            if self.labels is None:
-                self.labels = actual
-            elif not np.array_equal(self.labels, actual):
-                raise seed_study.ReportError(
-                    f"{spec.predictions_file} at {rev[:7]} is on other test images than the rest"
-                )
-            self._cache[key] = table["predicted"].to_numpy()
-        return self._cache[key]
+    def of(self, model: str, rev: str) -> Labelled:
+        if (model, rev) not in self._cache:
+            self._cache[(model, rev)] = self._read(model, rev)
+        return self._cache[(model, rev)]
 
-    def by_seed(self, model: str, config: seed_study.Config) -> dict[int, np.ndarray]:
+    def every_run(self) -> dict[tuple[str, str], Labelled]:
+        """Every run's predictions (all read), for a snapshot."""
+        return {(row.model, row.rev): self.of(row.model, row.rev) for row in self.runs.itertuples()}
+
+    def by_seed(self, model: str, config: seed_study.Config) -> dict[int, Labelled]:
         rows = self.runs[(self.runs["model"] == model) & (self.runs["config"] == config)]
-        return {int(row.seed): self._read(model, row.rev) for row in rows.itertuples()}
+        return {int(row.seed): self.of(model, row.rev) for row in rows.itertuples()}
+
+    @staticmethod
+    def labels(runs: dict[int, Labelled], where: str) -> np.ndarray:
+        """The true labels the runs share; one error line when they differ."""
+        first, *others = [actual for _, actual in runs.values()]
+        if any(not np.array_equal(first, other) for other in others):
+            raise seed_study.ReportError(f"{where}: the runs of one configuration differ in labels")
+        return first
 
     def compare(
-        self, model_a: str, config_a: seed_study.Config, model_b: str, config_b: seed_study.Config
+        self,
+        model_a: str,
+        config_a: seed_study.Config,
+        model_b: str,
+        config_b: seed_study.Config,
+        labels_of: str = "b",
     ) -> dict[str, Any] | None:
+        """:func:`~fmnist.report.paired_comparison` of two configurations, scored on the test
+        labels of ``config_b``'s runs (``labels_of="a"``: of ``config_a``'s; they differ only
+        between data versions, such as a corrected one); None when either was not run."""
         a, b = self.by_seed(model_a, config_a), self.by_seed(model_b, config_b)
         if not a or not b:
             return None
-        return seed_study.paired_comparison(a, b, self.labels)
+        labels = self.labels(
+            b if labels_of == "b" else a, f"{model_b if labels_of == 'b' else model_a}"
+        )
+        for side in (a, b):
+            for predicted, _ in side.values():
+                if len(predicted) != len(labels):
+                    raise seed_study.ReportError(
+                        f"{model_a} and {model_b}: runs on other test images than the rest"
+                    )
+        return seed_study.paired_comparison(
+            {seed: p for seed, (p, _) in a.items()}, {seed: p for seed, (p, _) in b.items()}, labels
+        )
 
 
 def load_search(name: str, storage: str | None) -> Any:
@@ -84,14 +116,12 @@ def load_search(name: str, storage: str | None) -> Any:
         ) from None
 
 
-def search_section(search: Any) -> tuple[str, Any]:
-    """The Markdown of one search and its optimisation-history figure (None without trials)."""
+def search_section(search: Any, metric: str) -> tuple[str, Any]:
+    """The Markdown of one search (``metric``: what it chose by, ``file:key``) and its
+    optimisation-history figure (None without trials)."""
     import optuna
     from optuna.trial import TrialState
 
-    from fmnist.params import load_params
-
-    metric = load_params().search.metric
     maximize = search.direction.name == "MAXIMIZE"
     trials = search.get_trials()
     complete = [t for t in trials if t.state == TrialState.COMPLETE]

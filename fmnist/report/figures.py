@@ -1,54 +1,147 @@
-"""The study report's figure: test accuracy by configuration, each seed a point."""
+"""The study report's figures: the claims, a two-param sweep with every seed, a grid's heatmap.
+
+Each is 800 pixels wide at the report's 100 dpi, its axes named with their units, and each model
+drawn in its colour of every figure of the project (:data:`MODEL_COLOURS`).
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
+import numpy as np
 import pandas as pd
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
-from fmnist.report.runs import Config
+from fmnist.data.dataset import MODELS
+from fmnist.evaluation.figures import MODEL_COLOURS
+from fmnist.report.runs import Config, rounded
+
+WIDTH = 8.0  # inches: 800 pixels at the report's dpi
+DPI = 100
+# how each axis reads, with its unit; keys not here are shown as the param's name
+AXIS_NAMES = {
+    "cnn.conv_layers": "conv layers (conv + max-pool blocks)",
+    "cnn.dropout": "dropout rate",
+    "cnn.learning_rate": "peak learning rate (Adam)",
+    "cnn.batch_size": "batch size (images per step)",
+    "cnn.epochs": "epochs",
+}
 
 
-def accuracy_figure(
-    runs: pd.DataFrame, groups: pd.DataFrame, model: str, x: str, hue: str, reference: Config
-) -> Figure | None:
-    """Test accuracy (mean ± std over seeds, and each seed) against ``x``, a line per ``hue``.
+def axis_name(key: str) -> str:
+    return AXIS_NAMES.get(key, key)
 
-    Only the configurations that differ from ``reference`` in ``x`` and ``hue`` alone are drawn;
-    None when fewer than two values of ``x`` were run.
-    """
-    fixed = {k: v for k, v in reference if k not in (x, hue)}
 
-    def selected(config: Config) -> bool:
-        return all(dict(config).get(k) == v for k, v in fixed.items())
+def shades(colour: str, count: int) -> list[tuple[float, float, float]]:
+    """``count`` shades of ``colour``, dark to light: lines of one model told apart."""
+    rgb = np.array(to_rgb(colour))
+    mixes = np.linspace(-0.35, 0.45, count) if count > 1 else [0.0]
+    return [tuple(rgb * (1 + m) if m < 0 else rgb + (1 - rgb) * m) for m in mixes]
 
-    def drawn(frame: pd.DataFrame) -> pd.DataFrame:  # the selected rows, x and hue as columns
-        frame = frame[(frame["model"] == model) & frame["config"].map(selected)]
-        configs = frame["config"].map(dict)
-        return frame.assign(x=configs.map(lambda c: c[x]), hue=configs.map(lambda c: c[hue]))
 
-    groups, runs = drawn(groups), drawn(runs)
-    if groups.empty or groups["x"].nunique() < 2:
+def claims_figure(rows: Sequence[dict]) -> Figure | None:
+    """Each measured level claim: every seed's test accuracy (dots, the model's colour), their
+    mean (a bar) and the study's number (a black diamond). ``rows``: ``label``, ``model``,
+    ``reported`` (a fraction) and ``accuracies`` (a fraction per seed)."""
+    if not rows:
         return None
-    fig = Figure(figsize=(8.0, 5.0), layout="constrained")
+    fig = Figure(figsize=(WIDTH, 0.55 * len(rows) + 1.6), layout="constrained")
     ax = fig.subplots()
-    for offset, (value, line) in enumerate(groups.sort_values("x").groupby("hue", sort=True)):
-        shift = (offset - 0.5) * 0.06  # keep the error bars of the lines apart
-        std = line["accuracy_std"].fillna(0) * 100
+    for y, row in enumerate(reversed(rows)):
+        colour = MODEL_COLOURS[row["model"]]
+        values = 100 * np.asarray(row["accuracies"])
+        ax.scatter(values, np.full(len(values), y), s=30, color=colour, alpha=0.7, zorder=3)
+        ax.plot([values.mean()] * 2, [y - 0.3, y + 0.3], color=colour, linewidth=2.5)
+        ax.scatter([100 * row["reported"]], [y], marker="D", s=40, color="black", zorder=4)
+    ax.set_yticks(range(len(rows)), [row["label"] for row in reversed(rows)])
+    ax.set_xlabel("test accuracy (%), 10,000 test images")
+    ax.grid(axis="x", alpha=0.3)
+    handles = [
+        ax.scatter([], [], s=30, color=MODEL_COLOURS[m], label=f"{MODELS[m]}: a seed")
+        for m in dict.fromkeys(row["model"] for row in rows)
+    ]
+    handles += [
+        ax.plot([], [], color="grey", linewidth=2.5, label="mean over seeds")[0],
+        ax.scatter([], [], marker="D", s=40, color="black", label="the study's number"),
+    ]
+    ax.legend(handles=handles, loc="lower left", fontsize=8)
+    ax.set_title("The study's numbers against this pipeline's, seed by seed")
+    return fig
+
+
+def sweep_figure(runs: pd.DataFrame, model: str, x: str, hue: str) -> Figure | None:
+    """Test accuracy against ``x``, a line per ``hue`` value: the mean over seeds with its std,
+    and every seed's point. ``runs`` holds the sweep's runs (``x`` and ``hue`` columns)."""
+    if runs.empty or runs["x"].nunique() < 2:
+        return None
+    fig = Figure(figsize=(WIDTH, 5.0), layout="constrained")
+    ax = fig.subplots()
+    values = sorted(runs["hue"].unique())
+    for offset, (value, colour) in enumerate(
+        zip(values, shades(MODEL_COLOURS[model], len(values)), strict=True)
+    ):
+        points = runs[runs["hue"] == value]
+        line = points.groupby("x")["accuracy"].agg(["mean", "std"]).reset_index()
+        shift = (offset - (len(values) - 1) / 2) * 0.06  # keep the lines' error bars apart
         ax.errorbar(
             line["x"] + shift,
-            line["accuracy_mean"] * 100,
-            yerr=std,
+            100 * line["mean"],
+            yerr=100 * line["std"].fillna(0),
             marker="o",
             capsize=4,
-            label=f"{hue}={value} (mean ± std)",
+            color=colour,
+            label=f"{axis_name(hue)} {rounded(value)}: mean ± std",
         )
-        points = runs[runs["hue"] == value]
-        color = ax.lines[-1].get_color()
-        ax.scatter(points["x"] + shift, points["accuracy"] * 100, s=12, alpha=0.5, color=color)
-    ax.set_xticks(sorted(groups["x"].unique()))
-    ax.set_xlabel(x)
+        ax.scatter(points["x"] + shift, 100 * points["accuracy"], s=14, color=colour, alpha=0.6)
+    ax.set_xticks(sorted(runs["x"].unique()))
+    ax.set_xlabel(axis_name(x))
     ax.set_ylabel("test accuracy (%)")
-    ax.set_title(f"{model.upper()} test accuracy over seeds (dots: single seeds)")
+    ax.set_title(f"{MODELS[model]} test accuracy; small dots: single seeds")
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(fontsize=8)
     return fig
+
+
+def heatmap_figure(means: pd.DataFrame, counts: pd.DataFrame, model: str) -> Figure:
+    """A grid's mean test accuracy, a cell per (row, column) value; blank where not run."""
+    fig = Figure(figsize=(WIDTH, 0.6 * len(means) + 2.4), layout="constrained")
+    ax = fig.subplots()
+    values = 100 * means.to_numpy(dtype=float)
+    image = ax.imshow(values, cmap="Blues" if model == "cnn" else "Oranges", aspect="auto")
+    finite = values[np.isfinite(values)]
+    middle = (finite.min() + finite.max()) / 2 if finite.size else 0
+    for (i, j), value in np.ndenumerate(values):
+        if math.isfinite(value):
+            n = int(counts.iat[i, j])
+            ax.text(
+                j,
+                i,
+                f"{value:.2f}" + (f"\n(n={n})" if n != 1 else ""),
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="white" if value > middle else "black",
+            )
+    ax.set_xticks(range(means.shape[1]), [rounded(v) for v in means.columns])
+    ax.set_yticks(range(means.shape[0]), [rounded(v) for v in means.index])
+    ax.set_xlabel(axis_name(str(means.columns.name)))
+    ax.set_ylabel(axis_name(str(means.index.name)))
+    fig.colorbar(image, ax=ax, label="test accuracy (%)")
+    ax.set_title(f"{MODELS[model]} test accuracy, mean over seeds (one seed unless n is shown)")
+    return fig
+
+
+def config_values(frame: pd.DataFrame, x: str, hue: str) -> pd.DataFrame:
+    """``frame`` (runs or groups) with the values of ``x`` and ``hue`` as columns."""
+    configs = frame["config"].map(dict)
+    return frame.assign(x=configs.map(lambda c: c.get(x)), hue=configs.map(lambda c: c.get(hue)))
+
+
+def selected(config: Config, reference: Config, free: Sequence[str]) -> bool:
+    """Does ``config`` differ from ``reference`` in ``free`` keys only?"""
+    fixed, values = dict(reference), dict(config)
+    return set(fixed) == set(values) and all(
+        values[k] == v for k, v in fixed.items() if k not in free
+    )

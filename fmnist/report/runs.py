@@ -2,9 +2,9 @@
 
 Each finished experiment holds one trained CNN and one trained SVM. A *run* is one of them: the
 model's params section (its seed apart) plus the sections that shape the data (``base``,
-``split``) make its *configuration*; its seed is ``cnn.seed`` / ``svm.seed``. Runs with the same
-configuration and seed are the same model (an SVM-only experiment carries the baseline CNN
-unchanged), so each is counted once.
+``data``, ``split``: the data version is part of it) make its *configuration*; its seed is
+``cnn.seed`` / ``svm.seed``. Runs with the same configuration and seed are the same model (an
+SVM-only experiment carries the baseline CNN unchanged), so each is counted once.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ import pandas as pd
 
 from fmnist.errors import PipelineError
 
-DATA_SECTIONS = ("base", "split")  # params upstream of both models: part of every configuration
+# params upstream of both models, part of every configuration (``data`` is absent from the
+# params.yaml of older commits: their runs have no data keys)
+DATA_SECTIONS = ("base", "data", "split")
 STATS = ("accuracy", "macro_f1", "train_seconds", "throughput_images_per_s")
 ALPHA = 0.05
 
@@ -53,8 +55,9 @@ def _flatten(section: str, values: Mapping[str, Any]) -> dict[str, Any]:
 def model_config(params: Mapping[str, Any], model: str) -> tuple[Config, int]:
     """A run's configuration (``model`` section without its seed, plus data sections) and seed."""
     flat: dict[str, Any] = {}
-    for section in (*DATA_SECTIONS, model):
-        flat.update(_flatten(section, params[section]))
+    for section in DATA_SECTIONS:
+        flat.update(_flatten(section, params.get(section) or {}))
+    flat.update(_flatten(model, params[model]))
     seed = flat.pop(f"{model}.seed")
     return tuple(sorted(flat.items())), int(seed)
 
@@ -124,7 +127,15 @@ def collect_runs(
                 continue  # same model as an earlier run (e.g. the CNN of an SVM-only experiment)
             seen[key] = name
             runs.append(
-                {"model": model, "config": config, "seed": seed, "name": name, "rev": rev, **values}
+                {
+                    "model": model,
+                    "config": config,
+                    "seed": seed,
+                    "name": name,
+                    "rev": rev,
+                    "baseline": state == "baseline",
+                    **values,
+                }
             )
     if not runs:
         raise ReportError(
@@ -154,6 +165,17 @@ def shown(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
+def rounded(value: Any) -> str:
+    """A param value for people: floats to 3 significant digits (the exact values stay in
+    runs.csv), lists element by element, the rest as params.yaml writes it."""
+    if isinstance(value, bool) or not isinstance(value, (float, tuple, list)):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return "[" + ", ".join(rounded(item) for item in value) + "]"
+
+
 def label(config: Config, keys: Sequence[str]) -> str:
-    """``cnn.conv_layers=1 cnn.dropout=0.5``; ``baseline params`` when no key varies."""
-    return " ".join(f"{key}={shown(value(config, key))}" for key in keys) or "baseline params"
+    """``cnn.conv_layers=1 cnn.dropout=0.5`` (values rounded); ``baseline params`` when no key
+    varies."""
+    return " ".join(f"{key}={rounded(value(config, key))}" for key in keys) or "baseline params"

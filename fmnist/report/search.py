@@ -13,6 +13,10 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from fmnist.report.runs import rounded
+
+SHOWN_TRIALS = 10  # the best trials in the page; every trial stays in the study's storage
+
 
 def trials_table(trials: Sequence[Any], metric: str, maximize: bool) -> pd.DataFrame:
     """One row per trial (Optuna ``FrozenTrial``), the best first, unfinished ones last."""
@@ -69,16 +73,24 @@ def search_markdown(
     importances: Mapping[str, float],
     figure: str | None,
 ) -> str:
-    """The section for one study."""
+    """The section for one study: its :data:`SHOWN_TRIALS` best trials (params rounded to 3
+    significant digits), the importances and the history."""
     complete = table[table["state"] == "complete"] if not table.empty else table
+    shown = table.head(SHOWN_TRIALS).copy()
+    for column in shown.columns:
+        if column.startswith(("cnn.", "svm.")):
+            shown[column] = shown[column].map(rounded)
     lines = [
-        f"## Search `{name}`",
+        f"### Search `{name}`",
         "",
         f"{len(complete)} complete trials of {len(table)} ({sampler}); each is the DVC "
         f"experiment named in the table, chosen by `{metric}`, a validation metric: the test "
-        "set took no part in the choice. The best first.",
+        f"set took no part in the choice. The {len(shown)} best, params rounded (the exact "
+        "values are in the study's storage and the experiments).",
         "",
-        table.to_markdown(index=False, floatfmt=".4g") if not table.empty else "No trial.",
+        shown.to_markdown(index=False, floatfmt=".4g", disable_numparse=False)
+        if not table.empty
+        else "No trial.",
         "",
     ]
     if importances:
