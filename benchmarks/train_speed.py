@@ -10,7 +10,8 @@ candidate (cnn keys over it, values read as YAML), one process per run, alternat
 (the order rotates each seed, so a host that slows down over the run does not favour one recipe).
 It prints every run, then per candidate the ratio of training seconds to the committed recipe's
 (seed by seed, and of the sums) and the mean ± std of the best validation accuracy (what a
-choice may use) and of the test accuracy (what is reported).
+choice may use) and of the test accuracy (what is reported). With ``--plot``, test accuracy
+against seconds, each run a point: the measured frontier (``--replot CSV`` redraws it).
 
 Recipes, one after the other on the same split (run `dvc repro split` first), each in a new
 process of its own, as the pipeline's stage trains (in one shared process the batch-64
@@ -242,6 +243,34 @@ def compare_summary(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def frontier_figure(runs: pd.DataFrame, cpu: str):
+    """Test accuracy against seconds of training, a point per run, a colour per recipe, and
+    each recipe's 3-seed mean as a cross: the measured frontier."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(8, 4.5), layout="constrained")
+    axes = figure.subplots()
+    for name, group in runs.groupby("recipe", sort=False):
+        points = axes.scatter(group["train s"], group["test %"], s=25, alpha=0.6, label=name)
+        axes.scatter(
+            group["train s"].mean(),
+            group["test %"].mean(),
+            marker="X",
+            s=120,
+            color=points.get_facecolor()[0][:3],
+            edgecolor="black",
+        )
+    axes.axhline(92.5, color="grey", linewidth=0.8, linestyle="--", label="92.5% (the target)")
+    axes.set(
+        xlabel="seconds of training (validation included)",
+        ylabel="test accuracy %",
+        title=f"Time to accuracy, one run alternating recipes; X = mean over seeds (CPU {cpu})",
+    )
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=8)
+    return figure
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="data/split")
@@ -259,6 +288,9 @@ def main() -> None:
     parser.add_argument("--compare", type=candidate, action="append", default=[], metavar="C")
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 2])
     parser.add_argument("--runs-csv", type=Path, help="--compare: write every run's row here")
+    parser.add_argument(
+        "--replot", type=Path, help="--compare's --runs-csv: draw its --plot again, train nothing"
+    )
     args = parser.parse_args()
     cnn = load_params(args.params).cnn
     hardware = detect_hardware()
@@ -271,12 +303,17 @@ def main() -> None:
         f"oneDNN: {onednn_state(hardware)}; cnn.precision = {cnn.precision} -> "
         f"{resolve_precision(cnn.precision, hardware)}"
     )
+    if args.replot:
+        frontier_figure(pd.read_csv(args.replot), hardware.cpu).savefig(args.plot, dpi=100)
+        return
     if args.compare:
         runs = compare(cnn, args.split, args.compare, args.seeds)
         if args.runs_csv:
             runs.to_csv(args.runs_csv, index=False)
         print("\n" + runs.to_markdown(index=False))
         print("\n" + compare_summary(runs).to_markdown(index=False))
+        if args.plot:
+            frontier_figure(runs, hardware.cpu).savefig(args.plot, dpi=100)
         return
     rows, curves = [], []
     for name in args.recipes:

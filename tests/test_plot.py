@@ -89,3 +89,18 @@ def test_missing_predictions_is_one_clear_error(tmp_path, params_file, capsys):
     assert code == 2
     assert "svm.csv: file not found (run `dvc repro evaluate` to write it)" in capsys.readouterr().err
     assert not (tmp_path / "plots").exists()
+
+
+def test_per_class_bars_take_each_models_colour_of_every_figure(tmp_path):
+    """The CNN is drawn in one colour, the SVM in another, the same as in the study report."""
+    from matplotlib.colors import to_hex
+
+    from fmnist.evaluation.figures import MODEL_COLOURS, per_class_figure
+
+    write_inputs(tmp_path)
+    per_class = pd.read_csv(tmp_path / "per_class.csv")
+    (ax,) = per_class_figure(per_class, FASHION_MNIST_CLASSES).axes
+    colours = {to_hex(bar.get_facecolor()) for bar in ax.containers[0]}
+    assert colours == {MODEL_COLOURS["cnn"]}
+    assert {to_hex(bar.get_facecolor()) for bar in ax.containers[1]} == {MODEL_COLOURS["svm"]}
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["CNN", "SVM"]

@@ -22,3 +22,10 @@ def test_every_docs_link_of_the_readme_exists():
     local = [link for link in links if not link.startswith("http")]
     assert local and all((ROOT / link).exists() for link in local), local
     assert len(readme.splitlines()) <= 200
+
+
+def test_a_figure_of_the_results_is_on_the_first_screen():
+    """The README's first 30 lines show the study report's claims figure, and it exists."""
+    first_screen = "\n".join((ROOT / "README.md").read_text().splitlines()[:30])
+    (figure,) = re.findall(r"!\[[^\]]+\]\(([^)]+\.png)\)", first_screen)
+    assert figure == "reports/claims.png" and (ROOT / figure).is_file()

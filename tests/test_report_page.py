@@ -187,7 +187,8 @@ def test_a_heatmap_for_each_grid_and_its_table():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0.002", "0.00427", "0.008"]
     cells = sorted(t.get_text() for t in ax.texts)
     assert cells == ["90.00", "90.50", "91.00", "91.50", "92.00\n(n=3)"]
-    assert "Highest cell: cnn.batch_size=64 cnn.learning_rate=0.00427, 92.00% (n=3)" in page.markdown
+    assert "Highest cell: cnn.batch_size=64 cnn.learning_rate=0.00427, 92.00% (n=3)." in page.markdown
+    assert "std of 0.00 points over its 3 seeds" in page.markdown  # the synthetic seeds agree
     assert grid_figure_name("cnn.conv_layers", "cnn.dropout") in page.figures
 
 
@@ -271,6 +272,11 @@ def test_summary_counts_the_verdicts_and_stops_at_five_lines():
             "verdict": ["reproduced (x)", "not reproduced: 2.00 pts higher (band)", "not run"],
         }
     )
+    two_part = "training: SVM 2.3x faster (not reproduced); predicting: SVM 9.4x slower (reproduced)"
+    both = pd.concat([claims, pd.DataFrame({"claim": ["D"], "verdict": [two_part]})])
+    assert summary(both, [])[2] == (
+        "Hold in part: D (training: SVM 2.3x faster; predicting: SVM 9.4x slower)."
+    )
     lines = summary(claims, ["one", "two", "three", "four"])
     assert lines[:3] == [
         "Of the study's 3 claims, 1 hold here, 0 in part and 1 do not (1 not run).",
@@ -278,3 +284,37 @@ def test_summary_counts_the_verdicts_and_stops_at_five_lines():
         "Do not hold: B (2.00 pts higher).",
     ]
     assert len(lines) == 5
+
+
+def test_the_committed_report_is_made_again_by_its_header_command(tmp_path):
+    """reports/study.md names the command that made it; run from a copy of reports/ alone (no
+    experiments, no DVC), it writes the same page."""
+    import shlex
+    import shutil
+    import subprocess
+
+    from matplotlib import image
+
+    from tests.helpers import FMNIST, ROOT
+
+    text = (ROOT / "reports" / "study.md").read_text()
+    (command,) = re.findall(r"Made again from the files beside it with `([^`]+)`", text)
+    words = shlex.split(command)
+    assert words[:4] == ["fmnist", "report", "--from", "reports"]
+    shutil.copytree(ROOT / "reports", tmp_path / "reports")
+    again = subprocess.run(
+        [str(FMNIST), *words[1:]], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "reports" / "study.md").read_text() == text
+    positions = [text.index("\n" + heading + "\n") for heading in SECTIONS]
+    assert positions == sorted(positions)
+    figures = re.findall(r"!\[[^\]]*\]\(([^)]+\.png)\)", text)
+    assert {"claims.png", "accuracy_by_depth.png"} <= set(figures)
+    assert any(name.startswith("grid_") for name in figures)
+    for name in figures:
+        assert image.imread(ROOT / "reports" / name).shape[1] == 800, name
+    for row in tables(text):
+        for cell in row:
+            for number in re.findall(r"\d+\.\d+", cell):
+                assert len(number.replace(".", "").lstrip("0")) <= 4, f"{number} in {row}"

@@ -18,6 +18,8 @@ from __future__ import annotations
 import argparse
 import logging
 
+DEFAULT_SWEEP = ("cnn.conv_layers", "cnn.dropout")
+DEFAULT_GRID = ("cnn.batch_size", "cnn.learning_rate")
 HELP = "the study report: claims, sweep, grid, SVM, data versions, searches (reports/study.md)"
 log = logging.getLogger("fmnist.report")
 
@@ -38,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sweep",
         type=pair,
-        default=("cnn.conv_layers", "cnn.dropout"),
+        default=DEFAULT_SWEEP,
         metavar="ROWS,COLUMNS",
         help="the study's sweep: table and figure (default cnn.conv_layers,cnn.dropout)",
     )
@@ -64,9 +66,11 @@ def remake_command(args: argparse.Namespace) -> str:
     words = ["fmnist", "report", "--from", args.out]
     if args.out != "reports":
         words += ["--out", args.out]
-    words += ["--sweep", ",".join(args.sweep)]
-    for grid in args.grid:
-        words += ["--grid", ",".join(grid)]
+    if tuple(args.sweep) != DEFAULT_SWEEP:
+        words += ["--sweep", ",".join(args.sweep)]
+    if [tuple(grid) for grid in args.grid] != [DEFAULT_GRID]:
+        for grid in args.grid:
+            words += ["--grid", ",".join(grid)]
     for name in args.search:
         words += ["--search", name]
     if args.storage:
@@ -77,6 +81,7 @@ def remake_command(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    import datetime
     from pathlib import Path
 
     import fmnist.report as seed_study
@@ -92,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     from fmnist.report.page import Made, Search, build_page
     from fmnist.report.snapshot import config_from_json, config_json, load_snapshot, save_snapshot
 
-    args.grid = args.grid or [("cnn.batch_size", "cnn.learning_rate")]
+    args.grid = args.grid or [DEFAULT_GRID]
     if args.search and args.metric is None:
         from fmnist.params import load_params
 
@@ -120,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
                 f"the experiments of {', '.join(args.rev) or 'HEAD'}"
                 + (f" and {args.num - 1} commits before" if args.num > 1 else "")
             )
-        )
+        ) + f" on {datetime.date.today().isoformat()}"
     predictions = Predictions(runs, read)
     ran_on = runs.loc[runs["ran_on"] != "", "ran_on"].value_counts()
     machine = (

@@ -27,6 +27,7 @@ class Claim:
     reported: float | None = None
     versus: str | None = None
     versus_changes: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    short: str = ""  # the claim's name in a figure (its text before the colon when empty)
 
 
 def fewer_layers_claim(fewer: int, more: int) -> Claim:
@@ -43,13 +44,37 @@ def fewer_layers_claim(fewer: int, more: int) -> Claim:
 
 STUDY_SVM = {"svm.train_limit": 10000, "svm.features": "pixels", "svm.pca_components": 50}
 CLAIMS = (
-    Claim("CNN, 2 conv layers (its methods section): 91.98%", "cnn", {"cnn.conv_layers": 2}, 0.9198),
-    Claim("CNN, 3 conv layers (its results section): 91.98%", "cnn", {"cnn.conv_layers": 3}, 0.9198),
-    Claim("CNN, 1 conv layer: 92.7%", "cnn", {"cnn.conv_layers": 1}, 0.927),
+    Claim(
+        "CNN, 2 conv layers (its methods section): 91.98%",
+        "cnn",
+        {"cnn.conv_layers": 2},
+        0.9198,
+        short="CNN, 2 conv (default)",
+    ),
+    Claim(
+        "CNN, 3 conv layers (its results section): 91.98%",
+        "cnn",
+        {"cnn.conv_layers": 3},
+        0.9198,
+        short="CNN, 3 conv",
+    ),
+    Claim("CNN, 1 conv layer: 92.7%", "cnn", {"cnn.conv_layers": 1}, 0.927, short="CNN, 1 conv"),
     fewer_layers_claim(1, 2),
     fewer_layers_claim(2, 3),
-    Claim("SVM at the study's setting (10,000 images, pixels, PCA 50): 86%", "svm", STUDY_SVM, 0.86),
-    Claim("SVM at this project's default setting vs the study's 86%", "svm", {}, 0.86),
+    Claim(
+        "SVM at the study's setting (10,000 images, pixels, PCA 50): 86%",
+        "svm",
+        STUDY_SVM,
+        0.86,
+        short="SVM, the study's setting",
+    ),
+    Claim(
+        "SVM at this project's default setting vs the study's 86%",
+        "svm",
+        {},
+        0.86,
+        short="SVM, default",
+    ),
     Claim("The CNN beats the SVM (default settings)", "cnn", {}, versus="svm"),
 )
 

@@ -47,7 +47,7 @@ def claims_figure(rows: Sequence[dict]) -> Figure | None:
     ``reported`` (a fraction) and ``accuracies`` (a fraction per seed)."""
     if not rows:
         return None
-    fig = Figure(figsize=(WIDTH, 0.55 * len(rows) + 1.6), layout="constrained")
+    fig = Figure(figsize=(WIDTH, 0.5 * len(rows) + 1.8), layout="constrained")
     ax = fig.subplots()
     for y, row in enumerate(reversed(rows)):
         colour = MODEL_COLOURS[row["model"]]
@@ -66,8 +66,8 @@ def claims_figure(rows: Sequence[dict]) -> Figure | None:
         ax.plot([], [], color="grey", linewidth=2.5, label="mean over seeds")[0],
         ax.scatter([], [], marker="D", s=40, color="black", label="the study's number"),
     ]
-    ax.legend(handles=handles, loc="lower left", fontsize=8)
-    ax.set_title("The study's numbers against this pipeline's, seed by seed")
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8)
+    ax.set_title("Test accuracy: the study's number and each seed here")
     return fig
 
 

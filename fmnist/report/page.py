@@ -93,14 +93,18 @@ def status(verdict: str) -> str:
 
 
 def gist(verdict: str) -> str:
-    """The short reason of a verdict: ``1.12 pts lower``, ``no difference shown``."""
+    """The short reason of a verdict: ``1.12 pts lower``, ``no difference shown``; each part of
+    a two-part one (``training: SVM 2.3x faster; predicting: SVM 10.9x slower``)."""
+    if status(verdict) == "partly":
+        return "; ".join(part.split(" (")[0] for part in verdict.split("; "))
     if "not reproduced: " in verdict:
         return verdict.split("not reproduced: ", 1)[1].split(" (")[0]
     return verdict.split(" (")[0]
 
 
 def summary(claims: pd.DataFrame, extra: Sequence[str]) -> list[str]:
-    """At most 5 lines: how many claims hold, which do and which do not (and by how much)."""
+    """At most 5 lines: how many claims hold, which do, which do in part and which do not (and
+    by how much), then ``extra`` lines."""
     states = claims["verdict"].map(status)
     counted = states[states != "not run"]
     lines = [
@@ -111,15 +115,11 @@ def summary(claims: pd.DataFrame, extra: Sequence[str]) -> list[str]:
     held = claims[states == "held"]
     if len(held):
         lines.append("Hold: " + "; ".join(claim_label(t) for t in held["claim"]) + ".")
-    rest = claims[states.isin(["not held", "partly"])]
-    if len(rest):
-        lines.append(
-            "Do not hold: "
-            + "; ".join(
-                f"{claim_label(row.claim)} ({gist(row.verdict)})" for row in rest.itertuples()
-            )
-            + "."
-        )
+    for state, heading in (("partly", "Hold in part"), ("not held", "Do not hold")):
+        rows = claims[states == state]
+        if len(rows):
+            reasons = [f"{claim_label(r.claim)} ({gist(r.verdict)})" for r in rows.itertuples()]
+            lines.append(f"{heading}: " + "; ".join(reasons) + ".")
     return [*lines, *extra][:5]
 
 
@@ -141,7 +141,7 @@ def claims_section(
         if len(chosen):
             points.append(
                 {
-                    "label": claim_label(claim.text),
+                    "label": claim.short or claim_label(claim.text),
                     "model": claim.model,
                     "reported": claim.reported,
                     "accuracies": chosen["accuracy"].to_list(),
@@ -215,6 +215,14 @@ def grid_section(
         return [title, "", not_run(rows_key, columns_key), ""], None, set()
     means, counts, text = grid_tables(cells, rows_key, columns_key)
     best = cells.loc[cells["accuracy_mean"].idxmax()]
+    committed = cells[cells["config"] == reference]
+    spread = (
+        f" For scale: the committed configuration's accuracy has a std of "
+        f"{committed['accuracy_std'].iat[0] * 100:.2f} points over its {committed['n'].iat[0]} "
+        "seeds, so single-seed cells closer than that are not told apart."
+        if len(committed) and committed["n"].iat[0] > 1
+        else ""
+    )
     name = grid_figure_name(rows_key, columns_key)
     lines = [
         title,
@@ -224,8 +232,7 @@ def grid_section(
         markdown(text),
         "",
         f"Highest cell: {label(best['config'], [rows_key, columns_key])}, "
-        f"{best['accuracy_mean'] * 100:.2f}% (n={best['n']}); a single seed's cell moves by "
-        "about ±0.2 points between seeds (the sweep above).",
+        f"{best['accuracy_mean'] * 100:.2f}% (n={best['n']}).{spread}",
         "",
     ]
     return lines, heatmap_figure(means, counts, "cnn"), set(cells["config"])
@@ -308,7 +315,7 @@ def data_versions_section(
                     headlines.append(
                         f"{MODELS[model]} on {version}: {result['mean_difference'] * 100:+.2f} pts "
                         f"on the original test labels ({comparison_verdict(result)}, "
-                        f"{len(seeds)} seeds)"
+                        f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''})"
                     )
     lines = [SECTIONS[4], ""]
     if not rows:
@@ -421,7 +428,14 @@ def build_page(
     shown |= set(references.values())
     data_lines, data_summary, data_configs = data_versions_section(groups, references, predictions)
     shown |= data_configs
-    search_lines = [SECTIONS[5], ""]
+    search_lines = [
+        SECTIONS[5],
+        "",
+        "Each search's trials are experiments of the commit it ran on, which may be older than "
+        "the runs above (another split or recipe): compare its trials with each other, not "
+        "with the sections above.",
+        "",
+    ]
     if not searches:
         search_lines += ["No search selected (`fmnist report --search NAME`).", ""]
     for search in searches:

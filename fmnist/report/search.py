@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from fmnist.evaluation.figures import MODEL_COLOURS
 from fmnist.report.runs import rounded
 
 SHOWN_TRIALS = 10  # the best trials in the page; every trial stays in the study's storage
@@ -48,7 +49,7 @@ def trials_table(trials: Sequence[Any], metric: str, maximize: bool) -> pd.DataF
 
 def history_figure(values: Sequence[tuple[int, float]], maximize: bool, metric: str) -> Figure:
     """Each complete trial's metric in the order they ran, and the best so far."""
-    figure = Figure(figsize=(7, 3.5))
+    figure = Figure(figsize=(8, 4))  # 800 pixels wide at the report's dpi, as every figure
     ax = figure.add_subplot()
     numbers = [n for n, _ in values]
     scores = [v for _, v in values]
@@ -56,9 +57,14 @@ def history_figure(values: Sequence[tuple[int, float]], maximize: bool, metric: 
     for score in scores:
         running = score if running is None else (max if maximize else min)(running, score)
         best.append(running)
-    ax.plot(numbers, scores, "o", label="trial")
-    ax.step(numbers, best, where="post", label="best so far")
-    ax.set(xlabel="trial", ylabel=metric, title="Optimisation history")
+    # the trials train CNNs: the CNN's colour of every figure; the running best in black
+    ax.plot(numbers, scores, "o", color=MODEL_COLOURS["cnn"], label="trial")
+    ax.step(numbers, best, where="post", color="black", label="best so far")
+    ax.set(
+        xlabel="trial (in the order they ran)",
+        ylabel=metric.split(":")[-1],
+        title="Optimisation history",
+    )
     ax.legend(loc="lower right" if maximize else "upper right")
     ax.grid(alpha=0.3)
     figure.tight_layout()
