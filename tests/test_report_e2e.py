@@ -57,7 +57,7 @@ def test_a_queued_sweep_with_seeds_becomes_a_report(dvc_project, baseline_projec
             shown.setdefault(key, []).append(data["metrics"]["metrics/cnn.json"]["data"]["accuracy"])
     assert sorted(shown) == [(1, 0.2), (2, 0.2)]
     text = (project.path / "reports" / "study.md").read_text()
-    assert result.stdout == text + "\n"
+    assert result.stdout == text
 
     def row(*cells: str) -> str:  # a markdown table row, whatever the column padding
         return r"\|\s*" + r"\s*\|\s*".join(re.escape(cell) for cell in cells) + r"\s*\|"
