@@ -61,7 +61,7 @@ def forward_macs(model) -> int:
     import keras
 
     total = 0
-    for layer in model._flatten_layers(include_self=False):
+    for layer in model.layers:  # both architectures are flat functional models
         if isinstance(layer, keras.layers.Conv2D):
             _, h, w, c_out = layer.output.shape
             kh, kw = layer.kernel_size

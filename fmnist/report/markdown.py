@@ -95,8 +95,11 @@ def two_way(
 
 
 def grid_tables(cells: pd.DataFrame, rows_key: str, columns_key: str) -> tuple[pd.DataFrame, ...]:
-    """A two-way selection (:func:`two_way`) as three tables, rows by columns: the text of each
-    cell (``mean ± std (n=k)`` in %), the mean accuracy and the number of seeds."""
+    """A two-way selection (:func:`two_way`) as three tables, rows by columns: the mean accuracy,
+    the number of seeds, and the text of each cell (``mean ± std (n=k)`` in %, values rounded)."""
+    cells = cells.assign(
+        cell=cells.apply(lambda r: f"{mean_std(r, 'accuracy')} (n={r['n']})", axis=1)
+    )
 
     def pivot(values: str) -> pd.DataFrame:
         table = cells.pivot(index="row", columns="column", values=values)
@@ -104,17 +107,10 @@ def grid_tables(cells: pd.DataFrame, rows_key: str, columns_key: str) -> tuple[p
         table.index.name, table.columns.name = rows_key, columns_key
         return table
 
-    text = cells.assign(cell=cells.apply(lambda r: f"{mean_std(r, 'accuracy')} (n={r['n']})", axis=1))
-    return pivot("accuracy_mean"), pivot("n"), pivot_text(text, rows_key, columns_key)
-
-
-def pivot_text(cells: pd.DataFrame, rows_key: str, columns_key: str) -> pd.DataFrame:
-    table = cells.pivot(index="row", columns="column", values="cell").sort_index()
-    table = table.sort_index(axis=1).fillna(MISSING)
-    table.index = [rounded(v) for v in table.index]
-    table.columns = [f"{columns_key} = {rounded(v)}" for v in table.columns]
-    table.index.name = rows_key
-    return table.reset_index()
+    text = pivot("cell").fillna(MISSING)
+    text.index = pd.Index([rounded(v) for v in text.index], name=rows_key)
+    text.columns = [f"{columns_key} = {rounded(v)}" for v in text.columns]
+    return pivot("accuracy_mean"), pivot("n"), text.reset_index()
 
 
 def markdown(table: pd.DataFrame) -> str:

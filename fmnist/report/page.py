@@ -25,7 +25,13 @@ from fmnist.report.claims import (
 )
 from fmnist.report.comparisons import aggregate, comparison_verdict
 from fmnist.report.experiments import Predictions
-from fmnist.report.figures import claims_figure, config_values, heatmap_figure, sweep_figure
+from fmnist.report.figures import (
+    claims_figure,
+    config_values,
+    heatmap_figure,
+    selected,
+    sweep_figure,
+)
 from fmnist.report.markdown import (
     bullet_lines,
     comparisons_table,
@@ -278,9 +284,8 @@ def data_versions_section(
     rows, headlines, shown = [], [], set()
     for model, reference in references.items():
         for config in groups[groups["model"] == model]["config"]:
-            changed = data_keys(config) != data_keys(reference)
-            if not changed or any(
-                v != dict(reference).get(k) for k, v in config if not k.startswith("data.")
+            if data_keys(config) == data_keys(reference) or not selected(
+                config, reference, list(data_keys(config))
             ):
                 continue
             shown.add(config)

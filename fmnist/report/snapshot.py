@@ -46,13 +46,14 @@ def save_snapshot(
     meta: Mapping[str, Any],
 ) -> None:
     """Write the three files into ``out`` (each replaced whole)."""
-    classes = sorted({str(v) for pair in predictions.values() for part in pair for v in part})
-    code = {name: i for i, name in enumerate(classes)}
+    classes = np.unique(
+        np.concatenate([part.astype(str) for pair in predictions.values() for part in pair])
+    )
 
-    def encoded(values: np.ndarray) -> np.ndarray:
-        return np.array([code[str(v)] for v in values], dtype=np.uint16)
+    def encoded(values: np.ndarray) -> np.ndarray:  # each label's index in the sorted classes
+        return np.searchsorted(classes, values.astype(str)).astype(np.uint16)
 
-    arrays: dict[str, np.ndarray] = {"classes": np.array(classes, dtype=str)}
+    arrays: dict[str, np.ndarray] = {"classes": classes}
     labels: dict[str, str] = {}
     for (model, rev), (predicted, actual) in predictions.items():
         arrays[f"predicted__{model}__{rev}"] = encoded(predicted)
