@@ -69,3 +69,40 @@ def test_flips_mirror_about_half_of_the_images():
     mirrored = sum(image.tobytes() not in originals for image in x)
     assert 60 < mirrored < 140  # of 200
     assert all(image.tobytes() in originals or image[:, ::-1].tobytes() in originals for image in x)
+
+
+def test_erasing_replaces_one_rectangle_in_about_a_fraction_of_the_images():
+    # two constant images under the same draws: the noise is the same in both, so a pixel is
+    # erased exactly where either output differs from its constant
+    n, side = 400, 28
+    images = np.full((n, side, side), 7, np.uint8)
+    x, _ = epoch_images(images, np.arange(n), 3, 0, erase=0.5)
+    y, _ = epoch_images(images + 193, np.arange(n), 3, 0, erase=0.5)
+    assert (images == 7).all()  # the input is left alone
+    changed = (x != 7) | (y != 200)
+    erased = changed.any(axis=(1, 2))
+    assert 160 < erased.sum() < 240  # of 400, p = 0.5
+    areas = []
+    for mask in changed[erased]:
+        rows, columns = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+        box = mask[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+        assert box.all()  # one filled rectangle: the box is the changed pixels
+        areas.append(box.size / side**2)
+    # 2% to 40% of the area, a side cut to the image now and then
+    assert 0.015 < min(areas) < 0.05 and 0.3 < max(areas) <= 0.41
+    assert 0.15 < np.mean(areas) < 0.25  # uniform in [0.02, 0.4]: 0.21, less the cuts
+    assert len(np.unique(x[changed])) > 200  # random values, not one fill
+
+
+def test_erasing_off_draws_nothing_and_on_changes_only_erased_pixels():
+    images, labels = data()
+    plain = epoch_images(images, labels, 5, 2, flip=True, shift=1)
+    none = epoch_images(images, labels, 5, 2, flip=True, shift=1, erase=0.0)
+    erased = epoch_images(images, labels, 5, 2, flip=True, shift=1, erase=1.0)
+    np.testing.assert_array_equal(plain[0], none[0])
+    # the order, flips and shifts are those of the run without erasing
+    np.testing.assert_array_equal(plain[1], erased[1])
+    differs = (plain[0] != erased[0]).any(axis=(1, 2))
+    assert differs.mean() > 0.9  # every image erased (noise can match a few pixels)
+    again = epoch_images(images, labels, 5, 2, flip=True, shift=1, erase=1.0)
+    np.testing.assert_array_equal(erased[0], again[0])

@@ -369,12 +369,13 @@ def test_an_epoch_is_whole_executions_and_dropout_draws_depend_on_the_epoch_alon
 def test_training_batches_run_epoch_after_epoch_and_a_later_start_continues_them():
     labels = balanced_labels(6)  # 60 images, batches of 16: 4 per epoch, the last one of 12
     images = synthetic_images(labels)
-    batches = list(training_dataset(images, labels, 16, 5, 10, flip=True, shift=1).take(10))
+    augment = {"flip": True, "shift": 1, "erase": 0.5}
+    batches = list(training_dataset(images, labels, 16, 5, 10, **augment).take(10))
     assert [len(y) for _, y in batches] == [16, 16, 16, 12] * 2 + [16, 16]
-    epoch1, labels1 = epoch_images(images, labels, 5, 1, flip=True, shift=1)
+    epoch1, labels1 = epoch_images(images, labels, 5, 1, **augment)
     np.testing.assert_array_equal(to_cnn_input(epoch1[:16]), batches[4][0].numpy())
     np.testing.assert_array_equal(labels1[:16], batches[4][1].numpy().argmax(axis=1))
-    resumed = training_dataset(images, labels, 16, 5, 10, flip=True, shift=1, first_batch=6)
+    resumed = training_dataset(images, labels, 16, 5, 10, **augment, first_batch=6)
     for (x, y), (x_expected, y_expected) in zip(resumed.take(4), batches[6:], strict=True):
         np.testing.assert_array_equal(x.numpy(), x_expected.numpy())
         np.testing.assert_array_equal(y.numpy(), y_expected.numpy())

@@ -108,6 +108,7 @@ class CnnParams:
     early_stopping_patience: int = rule("0 (off) or an integer >= 1", lambda v: v >= 0)
     augment_flip: bool
     augment_shift: int = rule("an integer from 0 (off) to 4 pixels", lambda v: 0 <= v <= 4)
+    augment_erase: float = rule("a number with 0 (off) <= value <= 1", lambda v: 0 <= v <= 1)
     label_smoothing: float = rule("a number with 0 <= value < 0.5", lambda v: 0 <= v < 0.5)
     predict_flip_average: bool
     precision: Literal["auto", "float32", "mixed_bfloat16"]

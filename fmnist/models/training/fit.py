@@ -70,6 +70,7 @@ def train_cnn(
         classes,
         params.augment_flip,
         params.augment_shift,
+        params.augment_erase,
         first_batch=first_epoch * steps,
     )
     val_ds = eval_dataset(*val, params.batch_size, classes)

@@ -32,21 +32,22 @@ def training_dataset(
     classes: int,
     flip: bool = False,
     shift: int = 0,
+    erase: float = 0.0,
     first_batch: int = 0,
 ) -> tf.data.Dataset:
     """Endless batches of CNN input and one-hot labels (``classes`` wide): epochs 0, 1, ...
 
     Each epoch is :func:`~fmnist.data.augment.epoch_images` (``seed``, epoch): reshuffled, with
-    random horizontal flips (``flip``) and shifts of up to ``shift`` pixels, made by numpy in
-    one call, then batched by tf.data (the last batch of an epoch smaller). Batch b is batch
-    ``b % k`` of epoch ``b // k`` (k = batches per epoch), so a run resumed at ``first_batch``
-    gets the same batches as one that never stopped.
+    random horizontal flips (``flip``), shifts of up to ``shift`` pixels and erased rectangles
+    (``erase``, a probability), made by numpy in one call, then batched by tf.data (the last
+    batch of an epoch smaller). Batch b is batch ``b % k`` of epoch ``b // k`` (k = batches per
+    epoch), so a run resumed at ``first_batch`` gets the same batches as one that never stopped.
     """
     count = len(images)
     start_epoch, skip = divmod(first_batch, batches_per_pass(count, batch_size))
 
     def arrays(epoch: np.int64) -> tuple[np.ndarray, np.ndarray]:
-        x, y = epoch_images(images, labels, seed, int(epoch), flip, shift)
+        x, y = epoch_images(images, labels, seed, int(epoch), flip, shift, erase)
         return x, y.astype(np.int32)
 
     def one_epoch(epoch: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
