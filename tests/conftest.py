@@ -59,9 +59,10 @@ def dvc_project(tmp_path: Path) -> Callable[..., DvcProject]:
 
 @pytest.fixture(scope="session")
 def baseline_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The slow tests' shared run (tests.helpers.BASELINE, the whole DAG, committed), made once
-    per test session: under pytest-xdist the first worker that needs it makes it while the
-    others wait on a file lock, then every worker reads the same one."""
+    """The slow tests' shared run (tests.helpers.BASELINE, the whole DAG from nothing,
+    committed), made once per test session: under pytest-xdist the first worker that needs it
+    makes it while the others wait on a file lock, then every worker reads the same one. What
+    its `dvc repro` printed is beside it (:func:`baseline_repro`)."""
     shared = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         shared = shared.parent  # the session's folder, above each worker's own
@@ -71,9 +72,20 @@ def baseline_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if not done.exists():
             require_real_data()
             shutil.rmtree(path, ignore_errors=True)
-            copy_project(path).commit_baseline(**BASELINE)
+            printed = copy_project(path).commit_baseline(**BASELINE)
+            repro_output(path).write_text(printed)
             done.touch()
     return path
+
+
+def repro_output(baseline: Path) -> Path:
+    return baseline.with_name(baseline.name + ".repro.txt")
+
+
+@pytest.fixture
+def baseline_repro(baseline_run: Path) -> str:
+    """What the shared run's `dvc repro` printed: every stage, run from nothing."""
+    return repro_output(baseline_run).read_text()
 
 
 @pytest.fixture

@@ -214,11 +214,13 @@ class DvcProject:
         """`dvc status --cloud --json`: what the remote lacks (or has that this clone lacks)."""
         return json.loads(self.dvc("status", "--cloud", "--json", *args).stdout)
 
-    def commit_baseline(self, **changes: dict[str, Any]) -> None:
-        """Apply params changes, run the pipeline and commit it all: the experiments' baseline."""
+    def commit_baseline(self, **changes: dict[str, Any]) -> str:
+        """Apply params changes, run the pipeline and commit it all: the experiments' baseline.
+        Returns what `dvc repro` printed."""
         self.set_params(**changes)
-        self.dvc("repro")
+        printed = self.dvc("repro").stdout
         self.commit("baseline")
+        return printed
 
     def wait_for_queue(self, timeout_s: float = 600) -> str:
         """Poll `dvc queue status` until nothing is queued or running; return the last status."""

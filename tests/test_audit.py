@@ -11,6 +11,7 @@ from fmnist.audit.run import audit_pool
 from fmnist.data.content import image_ids
 from fmnist.data.dataset import FASHION_MNIST_CLASSES
 from fmnist.data.idx import read_idx
+from fmnist.errors import DataError
 from fmnist.params import AuditParams
 from tests.helpers import DEBIAN_DATA, require_real_data
 
@@ -171,3 +172,14 @@ def test_data_without_duplicates_gets_its_galleries_and_zero_counts(tmp_path):
     ):
         figure.savefig(tmp_path / "g.png")
         assert (tmp_path / "g.png").stat().st_size > 1000
+
+
+def test_a_class_with_fewer_images_than_folds_is_named_in_one_line():
+    labels = np.array([0] * 20 + [1] * 20 + [2] * 3)
+    pool = Pool.of({"train": (noise_images(43, 3), labels)}, ("Coat", "Bag", "Sandal"))
+    with pytest.raises(DataError) as error:
+        audit_pool(pool, PARAMS)
+    assert str(error.value) == (
+        f"class 'Sandal' has 3 image(s), fewer than audit.folds = {PARAMS.folds}: "
+        "lower audit.folds or add images"
+    )

@@ -10,11 +10,9 @@ import pandas as pd
 import pytest
 
 from fmnist.data.dataset import FASHION_MNIST_CLASSES
-from tests.helpers import DEBIAN_DATA, FMNIST, require_real_data, small_run
+from tests.helpers import BASELINE, DEBIAN_DATA, FMNIST, require_real_data
 
 pytestmark = pytest.mark.slow
-
-SMALL = small_run(train_limit=3000, epochs=1)
 
 
 def changed_stages(project) -> set[str]:
@@ -45,21 +43,19 @@ def test_repro_split_builds_the_real_splits_offline(dvc_project):
     assert "Running stage" not in again
 
 
-def test_pipeline_metrics_plots_and_experiments_on_a_real_subset(dvc_project):
-    require_real_data()
-    project = dvc_project()
-    project.set_params(**SMALL)
-    project.commit("small run params")
-    ran = project.dvc("repro").stdout
+def test_pipeline_metrics_plots_and_experiments_on_a_real_subset(baseline_project, baseline_repro):
+    # the shared small run: `dvc repro` of the whole DAG from nothing, committed
     stages = (
         "download", "split", "audit", "train_cnn", "export", "train_svm", "evaluate", "plot", "publish",
     )  # fmt: skip
     for stage in stages:
-        assert f"Running stage '{stage}'" in ran
+        assert f"Running stage '{stage}'" in baseline_repro
+    project = baseline_project()
 
-    # the SVM stage on its own
+    # the SVM stage on its own: 90% of the subset is train (the rest validation)
     svm_train = json.loads((project.path / "metrics" / "svm_train.json").read_text())
-    assert abs(svm_train["train_images"] - 2700) < 60 and svm_train["val_accuracy"] > 0.7
+    limit = BASELINE["split"]["train_limit"]
+    assert abs(svm_train["train_images"] - 0.9 * limit) < 40 and svm_train["val_accuracy"] > 0.7
     assert (project.path / "models" / "svm.skops").stat().st_size > 10_000
 
     # dvc metrics show lists both models
@@ -91,7 +87,6 @@ def test_pipeline_metrics_plots_and_experiments_on_a_real_subset(dvc_project):
     assert audit["exact_duplicate_pairs"]["total"] == 0 and audit["label_issues"]["total"] > 0
     assert audit["out_of_fold_accuracy"] > 0.7
     assert "Data and pipelines are up to date" in project.dvc("status").stdout
-    project.commit("baseline results")
     baseline_cnn = cnn
 
     # each stage depends on exactly its params sections
@@ -160,7 +155,7 @@ def test_pipeline_metrics_plots_and_experiments_on_a_real_subset(dvc_project):
     ]
     per_class = pd.read_csv(project.path / "metrics" / "per_class.csv")
     assert [r["now"] for r in report["recall"]] == per_class["recall"].tolist()
-    assert report["gate_failed"] > 0  # 1 conv layer on 3,000 images is below the floors
+    assert report["gate_failed"] > 0  # 1 conv layer on 1,000 images is below the floors
     markdown = (report_dir / "report.md").read_text()
     assert "| params.yaml | cnn.conv_layers |" in markdown
     for figure in report["figures"]:  # baseline and current in each figure, PNG files

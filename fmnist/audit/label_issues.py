@@ -11,6 +11,7 @@ label is the model's most probable class.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -32,15 +33,16 @@ LABEL_FILTER = "low_self_confidence"
 
 
 def out_of_fold_probabilities(
-    images: np.ndarray, labels: np.ndarray, classes: int, folds: int, seed: int
+    images: np.ndarray, labels: np.ndarray, classes: Sequence[str], folds: int, seed: int
 ) -> np.ndarray:
-    """(n, classes) probabilities, each row from the fold model that did not train on it."""
-    counts = np.bincount(labels, minlength=classes)
+    """(n, len(classes)) probabilities, each row from the fold model that did not train on it;
+    ``classes`` are the class names, in label order."""
+    counts = np.bincount(labels, minlength=len(classes))
     if counts.min() < folds:
         small = int(np.argmin(counts))
         raise DataError(
-            f"class {small} has {int(counts[small])} image(s), fewer than audit.folds = {folds}: "
-            "lower audit.folds or add images"
+            f"class {classes[small]!r} has {int(counts[small])} image(s), fewer than "
+            f"audit.folds = {folds}: lower audit.folds or add images"
         )
     # the features of each image alone (no labels, nothing fitted): made once, not per fold
     features = feature_transformer("pixels+hog").transform(to_flat(images))

@@ -29,7 +29,7 @@ def audit_pool(pool: Pool, params: AuditParams) -> Audit:
     near = near_pairs(pool.images, params.near_duplicate_distance, params.seed)
     duplicates_s = time.perf_counter() - start
     probabilities = out_of_fold_probabilities(
-        pool.images, pool.labels, len(pool.classes), params.folds, params.seed
+        pool.images, pool.labels, pool.classes, params.folds, params.seed
     )
     issues = label_issues(pool.labels, probabilities)
     findings = findings_table(pool, exact, near, issues)
