@@ -213,10 +213,11 @@ def test_sweep_figure_draws_a_line_per_hue_value_in_the_models_colour_or_nothing
     from matplotlib.colors import to_hex
 
     from fmnist.evaluation.figures import MODEL_COLOURS
-    from fmnist.report.figures import config_values, shades, sweep_figure
+    from fmnist.report.figures import shades, sweep_figure
 
-    runs, _, _ = seed_study.collect_runs(exp_show())
-    cnn = config_values(runs[runs["model"] == "cnn"], "cnn.dropout", "cnn.conv_layers")
+    runs, _, reference = seed_study.collect_runs(exp_show())
+    committed = seed_study.model_config(reference, "cnn")[0]
+    cnn = seed_study.two_way(runs, committed, "cnn", "cnn.dropout", "cnn.conv_layers")
     fig = sweep_figure(cnn, "cnn", "cnn.dropout", "cnn.conv_layers")
     (ax,) = fig.axes
     assert len(ax.containers) == 1  # one error-bar line: conv_layers 2 only
@@ -227,7 +228,7 @@ def test_sweep_figure_draws_a_line_per_hue_value_in_the_models_colour_or_nothing
     assert ax.get_xlabel() == "dropout rate" and ax.get_ylabel() == "test accuracy (%)"
     assert len(ax.collections[-1].get_offsets()) == 3  # every seed's point: 42 (0.2), 42 and 1
     # conv_layers never varies: no figure against it
-    flat = config_values(runs[runs["model"] == "cnn"], "cnn.conv_layers", "cnn.dropout")
+    flat = seed_study.two_way(runs, committed, "cnn", "cnn.conv_layers", "cnn.dropout")
     assert sweep_figure(flat, "cnn", "cnn.conv_layers", "cnn.dropout") is None
 
 

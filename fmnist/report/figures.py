@@ -73,7 +73,9 @@ def claims_figure(rows: Sequence[dict]) -> Figure | None:
 
 def sweep_figure(runs: pd.DataFrame, model: str, x: str, hue: str) -> Figure | None:
     """Test accuracy against ``x``, a line per ``hue`` value: the mean over seeds with its std,
-    and every seed's point. ``runs`` holds the sweep's runs (``x`` and ``hue`` columns)."""
+    and every seed's point. ``runs`` holds the sweep's runs with the values of ``x`` and
+    ``hue`` in columns "row" and "column" (:func:`fmnist.report.markdown.two_way`)."""
+    runs = runs.rename(columns={"row": "x", "column": "hue"})
     if runs.empty or runs["x"].nunique() < 2:
         return None
     fig = Figure(figsize=(WIDTH, 5.0), layout="constrained")
@@ -131,12 +133,6 @@ def heatmap_figure(means: pd.DataFrame, counts: pd.DataFrame, model: str) -> Fig
     fig.colorbar(image, ax=ax, label="test accuracy (%)")
     ax.set_title(f"{MODELS[model]} test accuracy, mean over seeds (one seed unless n is shown)")
     return fig
-
-
-def config_values(frame: pd.DataFrame, x: str, hue: str) -> pd.DataFrame:
-    """``frame`` (runs or groups) with the values of ``x`` and ``hue`` as columns."""
-    configs = frame["config"].map(dict)
-    return frame.assign(x=configs.map(lambda c: c.get(x)), hue=configs.map(lambda c: c.get(hue)))
 
 
 def selected(config: Config, reference: Config, free: Sequence[str]) -> bool:

@@ -27,7 +27,6 @@ from fmnist.report.comparisons import aggregate, comparison_verdict
 from fmnist.report.experiments import Predictions
 from fmnist.report.figures import (
     claims_figure,
-    config_values,
     heatmap_figure,
     selected,
     sweep_figure,
@@ -184,11 +183,7 @@ def sweep_section(
     if cells["row"].nunique() < 2 and cells["column"].nunique() < 2:
         return [*lines, not_run(rows_key, columns_key), ""], None, set()
     *_, text = grid_tables(cells, rows_key, columns_key)
-    sweep_runs = config_values(
-        runs[(runs["model"] == "cnn") & runs["config"].isin(set(cells["config"]))],
-        rows_key,
-        columns_key,
-    )
+    sweep_runs = two_way(runs, reference, "cnn", rows_key, columns_key)
     figure = sweep_figure(sweep_runs, "cnn", rows_key, columns_key)
     lines += [
         f"CNN test accuracy %, mean ± std over seeds (n seeds), by {rows_key} (rows) and "
