@@ -138,6 +138,8 @@ def test_paired_comparison_per_seed_and_across_seeds_by_hand():
     assert result["seeds"] == [1, 2]
     assert result["per_seed"][0] == {
         "seed": 1,
+        "accuracy_a": pytest.approx(0.56),
+        "accuracy_b": pytest.approx(0.50),
         "difference": pytest.approx(0.06),
         "p_value": pytest.approx(2 * 0.5**6),
     }

@@ -34,8 +34,8 @@ def paired_comparison(
     """Compare two configurations on the same test images, per seed and across seeds.
 
     ``a``/``b`` map a seed to that run's predicted labels. Seeds present in both are paired:
-    McNemar's test per seed (from per-image correctness) and, from two seeds on, a paired t-test
-    of the accuracies across seeds.
+    each seed's two accuracies, McNemar's test per seed (from per-image correctness) and, from
+    two seeds on, a paired t-test of the accuracies across seeds.
     """
     seeds = sorted(set(a) & set(b))
     per_seed = []
@@ -45,6 +45,8 @@ def paired_comparison(
         per_seed.append(
             {
                 "seed": seed,
+                "accuracy_a": float(correct_a.mean()),
+                "accuracy_b": float(correct_b.mean()),
                 "difference": float(correct_a.mean() - correct_b.mean()),
                 "p_value": test["p_value"],
             }
@@ -52,8 +54,8 @@ def paired_comparison(
     differences = [row["difference"] for row in per_seed]
     t_p = math.nan
     if len(seeds) >= 2:
-        acc_a = [float(np.mean(a[s] == labels)) for s in seeds]
-        acc_b = [float(np.mean(b[s] == labels)) for s in seeds]
+        acc_a = [row["accuracy_a"] for row in per_seed]
+        acc_b = [row["accuracy_b"] for row in per_seed]
         t_p = 1.0 if acc_a == acc_b else float(stats.ttest_rel(acc_a, acc_b).pvalue)
     return {
         "seeds": seeds,

@@ -265,8 +265,8 @@ def data_keys_as(reference: Config):
     return lambda config: data_keys(config) == data_keys(reference)
 
 
-def accuracy_on(runs: Mapping[int, tuple[np.ndarray, np.ndarray]], labels: np.ndarray) -> str:
-    values = [float(np.mean(predicted == labels)) * 100 for predicted, _ in runs.values()]
+def percent_mean_std(accuracies: Sequence[float]) -> str:
+    values = [100 * a for a in accuracies]
     mean = f"{np.mean(values):.2f}"
     return mean if len(values) < 2 else f"{mean} ± {np.std(values, ddof=1):.2f}"
 
@@ -284,26 +284,26 @@ def data_versions_section(
             ):
                 continue
             shown.add(config)
-            other, base = predictions.by_seed(model, config), predictions.by_seed(model, reference)
-            seeds = sorted(set(other) & set(base))
-            if not seeds:
-                continue
-            other = {s: other[s] for s in seeds}
-            base = {s: base[s] for s in seeds}
             version = label(
                 config, [k for k, v in data_keys(config).items() if v != dict(reference).get(k)]
             )
             for scored, labels_of in (("the reference's", "b"), ("its own", "a")):
-                labels = Predictions.labels(other if labels_of == "a" else base, model)
                 result = predictions.compare(model, config, model, reference, labels_of)
+                if result is None or not result["seeds"]:
+                    break
+                seeds = result["seeds"]
                 rows.append(
                     {
                         "model": MODELS[model],
                         "trained on": version,
                         "test labels": scored,
                         "seeds": ", ".join(map(str, seeds)),
-                        "reference data %": accuracy_on(base, labels),
-                        "this version %": accuracy_on(other, labels),
+                        "reference data %": percent_mean_std(
+                            [r["accuracy_b"] for r in result["per_seed"]]
+                        ),
+                        "this version %": percent_mean_std(
+                            [r["accuracy_a"] for r in result["per_seed"]]
+                        ),
                         "difference (pts)": f"{result['mean_difference'] * 100:+.2f}",
                         "McNemar p per seed": ", ".join(
                             f"{r['p_value']:.2g}" for r in result["per_seed"]
