@@ -75,20 +75,19 @@ def sweep_figure(runs: pd.DataFrame, model: str, x: str, hue: str) -> Figure | N
     """Test accuracy against ``x``, a line per ``hue`` value: the mean over seeds with its std,
     and every seed's point. ``runs`` holds the sweep's runs with the values of ``x`` and
     ``hue`` in columns "row" and "column" (:func:`fmnist.report.markdown.two_way`)."""
-    runs = runs.rename(columns={"row": "x", "column": "hue"})
-    if runs.empty or runs["x"].nunique() < 2:
+    if runs.empty or runs["row"].nunique() < 2:
         return None
     fig = Figure(figsize=(WIDTH, 5.0), layout="constrained")
     ax = fig.subplots()
-    values = sorted(runs["hue"].unique())
+    values = sorted(runs["column"].unique())
     for offset, (value, colour) in enumerate(
         zip(values, shades(MODEL_COLOURS[model], len(values)), strict=True)
     ):
-        points = runs[runs["hue"] == value]
-        line = points.groupby("x")["accuracy"].agg(["mean", "std"]).reset_index()
+        points = runs[runs["column"] == value]
+        line = points.groupby("row")["accuracy"].agg(["mean", "std"]).reset_index()
         shift = (offset - (len(values) - 1) / 2) * 0.06  # keep the lines' error bars apart
         ax.errorbar(
-            line["x"] + shift,
+            line["row"] + shift,
             100 * line["mean"],
             yerr=100 * line["std"].fillna(0),
             marker="o",
@@ -96,8 +95,8 @@ def sweep_figure(runs: pd.DataFrame, model: str, x: str, hue: str) -> Figure | N
             color=colour,
             label=f"{axis_name(hue)} {rounded(value)}: mean ± std",
         )
-        ax.scatter(points["x"] + shift, 100 * points["accuracy"], s=14, color=colour, alpha=0.6)
-    ax.set_xticks(sorted(runs["x"].unique()))
+        ax.scatter(points["row"] + shift, 100 * points["accuracy"], s=14, color=colour, alpha=0.6)
+    ax.set_xticks(sorted(runs["row"].unique()))
     ax.set_xlabel(axis_name(x))
     ax.set_ylabel("test accuracy (%)")
     ax.set_title(f"{MODELS[model]} test accuracy; small dots: single seeds")
