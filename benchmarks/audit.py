@@ -24,7 +24,7 @@ import numpy as np
 
 from fmnist.audit.findings import Pool, train_test_pairs
 from fmnist.audit.run import audit_pool
-from fmnist.data.dataset import SPLITS, load_classes, load_split
+from fmnist.data.split_files import SPLITS, load_classes, load_split
 from fmnist.models.hardware import detect_hardware
 from fmnist.params import load_params
 

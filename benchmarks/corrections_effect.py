@@ -32,7 +32,7 @@ from fmnist.stage_runner import quiet_tensorflow_logs
 
 
 def splits(params):
-    data, split = split_dataset(params)
+    data, split, _ = split_dataset(params)
     return split_arrays(data, split), data.classes
 
 
@@ -48,9 +48,9 @@ def main() -> None:
     args = parser.parse_args()
     quiet_tensorflow_logs()
     use_onednn_where_it_helps(detect_hardware())
-    from fmnist.data.dataset import to_cnn_input, to_flat
     from fmnist.models.svm import fit_svm
     from fmnist.models.training import train_cnn
+    from fmnist.pictures.pixels import to_cnn_input, to_flat
 
     base = load_params("params.yaml")
     versions = {

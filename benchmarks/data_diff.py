@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fmnist.data.dataset import load_split, save_split
+from fmnist.data.split_files import load_split, save_split
 from fmnist.dvc_adapter import run_dvc
 from fmnist.models.hardware import detect_hardware
 

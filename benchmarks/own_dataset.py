@@ -1,16 +1,21 @@
-"""The whole pipeline on a real image dataset that a package ships: scikit-learn's digits.
+"""The whole pipeline on a real image dataset that a package ships: scikit-learn's digits, as a
+user would bring them, with each picture preparation.
 
-    python -m benchmarks.own_dataset [--keep DIR]
+    python -m benchmarks.own_dataset [--prepare fashion-mnist fit stretch] [--keep DIR]
+        [-S cnn.augment_flip=false ...]
 
 scikit-learn ships the UCI optical digits (1,797 8x8 images, 10 classes, values 0-16) inside its
 wheel (``sklearn.datasets.load_digits``, no download). This script copies the project's
-committed files into a temporary git repo, writes the digits as a folder dataset
-(``data/own/<digit>/<n>.png``, 0-16 scaled to 0-255) less the pictures the data holds under two
-labels once made 28x28 (the split stage refuses them, naming each pair: trimming makes a digit
-drawn at two places of its 8x8 box one image), ``dvc add``s it, sets ``data.source:
-folder`` and runs ``dvc repro`` with every other param at its default, as a user bringing their
-own data would. It prints the split's counts, both models' test accuracy and macro-F1, the
-training seconds, the wall time of ``dvc repro``, and the CPU, commit and date.
+committed files into a temporary git repo and writes the digits as a folder dataset
+(``data/own/<digit>/<n>.<format>``) the way people's folders come: light digits on black, 0-16
+scaled to 0-255, each picture in one of six formats (png, jpg, gif, webp, bmp, tiff, in turn)
+and at one of five sizes (8, 16, 28, 32 and 64 px, enlarged bicubically). It ``dvc add``s the
+folder, sets ``data.source: folder`` and ``data.conflicts: drop`` (pictures that become one
+28x28 image under two labels are left out, each named), then for each ``--prepare`` sets
+``data.prepare`` and runs ``dvc repro`` with every other param at its default (or as ``-S``
+sets it). For each it prints the split's counts, what was excluded, both models' test accuracy
+and macro-F1, the training seconds and the wall time of ``dvc repro``; first the CPU, cores,
+commit and date.
 """
 
 from __future__ import annotations
@@ -31,10 +36,12 @@ from PIL import Image
 from sklearn.datasets import load_digits
 
 from fmnist.dvc_adapter import run_dvc
-from fmnist.inference.images import fashion_mnist_like
 from fmnist.models.hardware import detect_hardware
+from fmnist.pictures.prepare import PREPARATIONS
 
 ROOT = Path(__file__).resolve().parents[1]
+FORMATS = ("png", "jpg", "gif", "webp", "bmp", "tiff")
+SIDES = (8, 16, 28, 32, 64)
 
 
 def copy_project(dest: Path) -> None:
@@ -46,32 +53,33 @@ def copy_project(dest: Path) -> None:
         shutil.copy2(ROOT / rel, dest / rel)
 
 
-def write_digits(folder: Path) -> tuple[int, int]:
-    """The digits as class folders of PNGs, less every picture whose 28x28 preparation is also
-    one of another label's (the split refuses those, naming them); (written, left out)."""
+def write_digits(folder: Path) -> int:
+    """The digits as class folders of pictures in mixed formats and sizes; how many."""
     digits = load_digits()
     pixels = np.round(digits.images * 255 / 16).astype(np.uint8)  # light digit on black, 8x8
-    prepared = [fashion_mnist_like(image).image.tobytes() for image in pixels]
-    labels_of: dict[bytes, set[int]] = {}
-    for key, label in zip(prepared, digits.target, strict=True):
-        labels_of.setdefault(key, set()).add(int(label))
-    written = 0
     for i, (image, label) in enumerate(zip(pixels, digits.target, strict=True)):
-        if len(labels_of[prepared[i]]) > 1:
-            continue
+        side = SIDES[i % len(SIDES)]
+        picture = Image.fromarray(image).resize((side, side), Image.Resampling.BICUBIC)
         (folder / str(label)).mkdir(parents=True, exist_ok=True)
-        Image.fromarray(image).save(folder / str(label) / f"{i:04d}.png")
-        written += 1
-    return written, len(pixels) - written
+        picture.save(folder / str(label) / f"{i:04d}.{FORMATS[i % len(FORMATS)]}")
+    return len(pixels)
+
+
+def set_param(params: dict, dotted: str) -> None:
+    key, value = dotted.split("=", 1)
+    section, name = key.split(".", 1)
+    params[section][name] = yaml.safe_load(value)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--prepare", nargs="+", choices=tuple(PREPARATIONS), default=["fit"])
+    parser.add_argument("-S", dest="set", action="append", default=[], help="section.key=value")
     parser.add_argument("--keep", type=Path, help="run in this new folder and keep it")
     args = parser.parse_args()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     print(f"{detect_hardware().device}; {os.cpu_count()} cores; commit {commit.stdout.strip()}; "
-          f"{time.strftime('%Y-%m-%d')}")  # fmt: skip
+          f"{time.strftime('%Y-%m-%d')}; params changed: {args.set or 'none'}")  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="fmnist-digits-") as tmp:
         repo = args.keep or Path(tmp)
         repo.mkdir(parents=True, exist_ok=True)
@@ -81,28 +89,34 @@ def main() -> None:
         git("init", "-q", "-b", "main")
         git("config", "user.email", "bench@example.com")
         git("config", "user.name", "bench")
-        count, left_out = write_digits(repo / "data" / "own")
-        params = yaml.safe_load((repo / "params.yaml").read_text())
-        params["data"] = {"source": "folder", "path": "data/own", "classes": []}
-        (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+        count = write_digits(repo / "data" / "own")
         run_dvc(["add", "-q", "data/own"], cwd=repo, env=env)
         git("add", "-A")
         git("commit", "-qm", "sklearn digits as a folder dataset")
-        start = time.perf_counter()
-        run_dvc(["repro"], cwd=repo, env=env)
-        seconds = time.perf_counter() - start
-        read = lambda name: json.loads((repo / "metrics" / name).read_text())  # noqa: E731
-        split = {name: part["total"] for name, part in read("data.json").items()}
-        print(f"scikit-learn digits: {count} pictures (8x8) as a folder ({left_out} left out: the "
-              f"same 28x28 image under two labels); split {split}; "
-              f"dvc repro {seconds:.0f} s")  # fmt: skip
-        for model, train in (("cnn", "train_seconds"), ("svm", "fit_seconds")):
-            metrics = read(f"{model}.json")
-            low, high = metrics["accuracy_ci95"]
-            print(f"{model}: test accuracy {metrics['accuracy']:.2%} (95% CI {low:.2%}-{high:.2%}), "
-                  f"macro-F1 {metrics['macro_f1']:.4f}, weakest {metrics['weakest_class']} "
-                  f"({metrics['weakest_class_recall']:.2f}); training {metrics['train_seconds']} s "
-                  f"({train})")  # fmt: skip
+        print(f"scikit-learn digits: {count} pictures, light on black, formats {FORMATS}, "
+              f"sides {SIDES} px")  # fmt: skip
+        for how in args.prepare:
+            params = yaml.safe_load((repo / "params.yaml").read_text())
+            params["data"].update(source="folder", path="data/own", prepare=how, conflicts="drop")
+            for dotted in args.set:
+                set_param(params, dotted)
+            (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+            start = time.perf_counter()
+            run_dvc(["repro"], cwd=repo, env=env)
+            seconds = time.perf_counter() - start
+            read = lambda name: json.loads((repo / "metrics" / name).read_text())  # noqa: E731
+            data = read("data.json")
+            split = {name: data[name]["total"] for name in ("train", "val", "test")}
+            print(f"data.prepare {how}: split {split}, excluded {data['excluded']}; "
+                  f"dvc repro {seconds:.0f} s")  # fmt: skip
+            for model, train in (("cnn", "train_seconds"), ("svm", "fit_seconds")):
+                metrics = read(f"{model}.json")
+                low, high = metrics["accuracy_ci95"]
+                print(f"  {model}: test accuracy {metrics['accuracy']:.2%} "
+                      f"(95% CI {low:.2%}-{high:.2%}), macro-F1 {metrics['macro_f1']:.4f}, "
+                      f"weakest {metrics['weakest_class']} "
+                      f"({metrics['weakest_class_recall']:.2f}); training "
+                      f"{metrics['train_seconds']} s ({train})")  # fmt: skip
 
 
 if __name__ == "__main__":

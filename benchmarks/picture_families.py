@@ -21,12 +21,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fmnist.data.dataset import to_cnn_input, to_flat
 from fmnist.data.idx import read_idx
 from fmnist.inference.inputs import read_items
 from fmnist.models.cnn_file import load_cnn_model
 from fmnist.models.hardware import detect_hardware
 from fmnist.models.store import load_svm_model
+from fmnist.pictures.pixels import to_cnn_input, to_flat
+from fmnist.pictures.prepare import PrepareSpec
 from fmnist.stage_runner import quiet_tensorflow_logs
 from fmnist.testing.pictures import FAMILIES, build_family
 
@@ -38,7 +39,7 @@ def prepared(files: list[Path]) -> tuple[np.ndarray, float, int]:
     """The 28x28 images ``fmnist predict`` makes of ``files``, the seconds it took, and how many
     pictures came with a warning."""
     start = time.perf_counter()
-    items = [item for path in files for item in read_items(path, "auto")]
+    items = [item for path in files for item in read_items(path, PrepareSpec())]
     seconds = time.perf_counter() - start
     warned = sum(1 for item in items if getattr(item, "warning", None))
     return np.stack([item.image for item in items]), seconds, warned

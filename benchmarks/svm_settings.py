@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from fmnist.data.dataset import load_split
+from fmnist.data.split_files import load_split
 from fmnist.models.svm import fit_svm, score_svm
 from fmnist.params import load_params
 

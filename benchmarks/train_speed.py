@@ -46,7 +46,8 @@ from typing import Any
 
 import pandas as pd
 
-from fmnist.data.dataset import FASHION_MNIST_CLASSES, IMAGE_SHAPE, load_split, to_cnn_input
+from fmnist.data.fashion_mnist import FASHION_MNIST_CLASSES
+from fmnist.data.split_files import load_split
 from fmnist.models.hardware import (
     detect_hardware,
     onednn_state,
@@ -54,6 +55,7 @@ from fmnist.models.hardware import (
     use_onednn_where_it_helps,
 )
 from fmnist.params import CnnParams, load_params
+from fmnist.pictures.pixels import IMAGE_SHAPE, to_cnn_input
 
 NUM_CLASSES = len(FASHION_MNIST_CLASSES)  # the benchmark runs on Fashion-MNIST
 

@@ -26,7 +26,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from fmnist.data.dataset import FASHION_MNIST_CLASSES
+from fmnist.data.fashion_mnist import FASHION_MNIST_CLASSES
 from fmnist.files import atomic_path
 from fmnist.stage_runner import run_stage
 

@@ -18,18 +18,22 @@ def write_model_meta(
     path: str | Path,
     model_path: str | Path,
     classes: Sequence[str],
+    prepared: Mapping[str, str],
     sections: Mapping[str, Any],
     summary: dict[str, Any],
 ) -> None:
-    """Record beside a model what made it and what its outputs mean: the class names of its
-    output columns (label order), its params sections, run summary, library versions, and the
-    environment (:func:`fmnist.environment.environment_record`)."""
+    """Record beside a model what made it and what its inputs and outputs mean: the class names
+    of its output columns (label order), how its training pictures were made 28x28
+    (``prepared``: data.prepare and data.invert, which ``fmnist predict`` applies), its params
+    sections, run summary, library versions, and the environment
+    (:func:`fmnist.environment.environment_record`)."""
     environment = environment_record()
     write_json(
         path,
         {
             "model": Path(model_path).name,
             "classes": list(classes),
+            "prepared": dict(prepared),
             "params": {name: dataclasses.asdict(section) for name, section in sections.items()},
             "summary": summary,
             "versions": library_versions(environment),

@@ -1,10 +1,12 @@
 """audit stage: duplicates, near-duplicates and label-issue candidates in the split's data.
 
 Over all images of train, validation and test together: exact duplicates (the same pixels),
-near-duplicates (L2 distance at most ``audit.near_duplicate_distance``, pixels in [0, 1])
-within and across splits, label-issue candidates (cleanlab on out-of-fold probabilities,
-``audit.folds`` folds) and class balance. Writes the findings table, the counts (which publish
-copies to metrics/audit.json) and two galleries that ``dvc plots show`` shows; see docs/audit.md.
+near-duplicates (L2 distance at most ``audit.near_duplicate_distance``, pixels in [0, 1]) within
+and across splits, label-issue candidates (cleanlab on out-of-fold probabilities,
+``audit.folds`` folds) and class balance; and, from the split's ``excluded.npz``, the images the
+split left out (empty once prepared, or one content under two labels), one row each. Writes the
+findings table, the counts (which publish copies to metrics/audit.json) and two galleries that
+``dvc plots show`` shows; see docs/audit.md.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from fmnist.audit.findings import Pool, closest_pairs_gallery, label_issue_gallery
+import pandas as pd
+
+from fmnist.audit.findings import Pool, closest_pairs_gallery, excluded_rows, label_issue_gallery
 from fmnist.audit.run import audit_pool
-from fmnist.data.dataset import SPLITS, load_classes, load_split
+from fmnist.data.split_files import SPLITS, load_classes, load_excluded, load_split
 from fmnist.files import atomic_path, write_json
 from fmnist.params import load_params
 from fmnist.stage_runner import run_stage
@@ -34,18 +38,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     classes = load_classes(args.split)
     pool = Pool.of({name: load_split(args.split, name) for name in SPLITS}, classes)
     audit = audit_pool(pool, params)
-    findings = audit.findings
+    excluded = excluded_rows(*load_excluded(args.split), classes)
+    findings = pd.concat([audit.findings, excluded], ignore_index=True)
+    summary = audit.summary | {"excluded": excluded["kind"].value_counts().to_dict()}
     with atomic_path(args.out) as tmp:
         tmp.mkdir()
         findings.to_csv(Path(tmp) / "findings.csv", index=False)
-        write_json(Path(tmp) / "counts.json", audit.summary)
+        write_json(Path(tmp) / "counts.json", summary)
         label_issue_gallery(findings, pool, params.gallery_size).savefig(
             Path(tmp) / "label_issues.png", dpi=100
         )
         closest_pairs_gallery(findings, pool, params.gallery_size).savefig(
             Path(tmp) / "train_test_pairs.png", dpi=100
         )
-    log.info("audit: %s", audit.summary)
+    log.info("audit: %s", summary)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from fmnist.data.dataset import load_classes, load_split
+from fmnist.data.split_files import load_classes, load_split
 from fmnist.evaluation.scoring import Evaluation, evaluate_models, load_predictors
 from fmnist.files import atomic_path, read_json, write_json
 from fmnist.models.hardware import detect_hardware, use_onednn_where_it_helps

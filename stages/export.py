@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import Sequence
 
-from fmnist.data.dataset import load_split
+from fmnist.data.split_files import load_split
 from fmnist.files import atomic_path
 from fmnist.models.hardware import detect_hardware, use_onednn_where_it_helps
 from fmnist.stage_runner import run_stage

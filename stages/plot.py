@@ -13,7 +13,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from fmnist.data.dataset import MODELS, load_classes, load_split
+from fmnist.data.split_files import load_classes, load_split
 from fmnist.evaluation.figures import (
     confusion_figure,
     curves_figure,
@@ -22,6 +22,7 @@ from fmnist.evaluation.figures import (
     read_table,
 )
 from fmnist.files import atomic_path
+from fmnist.models.kinds import MODELS
 from fmnist.params import load_params
 from fmnist.stage_runner import run_stage
 

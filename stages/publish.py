@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from fmnist.data.dataset import MODELS
 from fmnist.files import atomic_path, read_json, require_file, write_json
+from fmnist.models.kinds import MODELS
 from fmnist.stage_runner import run_stage
 
 log = logging.getLogger(__name__)

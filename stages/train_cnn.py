@@ -15,7 +15,7 @@ from pathlib import Path
 
 from dvclive import Live
 
-from fmnist.data.dataset import CLASSES_FILE, load_classes, load_split
+from fmnist.data.split_files import CLASSES_FILE, load_classes, load_prepared, load_split
 from fmnist.errors import Interrupted
 from fmnist.files import atomic_path
 from fmnist.models.hardware import detect_hardware, tensorflow_gpus, use_onednn_where_it_helps
@@ -86,7 +86,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             log.info("summary: %s", summary)
             with atomic_path(args.model) as tmp:
                 model.save(tmp)
-            write_model_meta(args.meta, args.model, classes, {"cnn": params.cnn}, summary)
+            prepared = load_prepared(args.split)
+            write_model_meta(args.meta, args.model, classes, prepared, {"cnn": params.cnn}, summary)
     except Interrupted as exc:
         raise Interrupted(
             f"{exc}; epochs done so far are kept in {state.dir}: run again to resume"

@@ -10,7 +10,7 @@ import argparse
 import logging
 from collections.abc import Sequence
 
-from fmnist.data.dataset import load_classes, load_split
+from fmnist.data.split_files import load_classes, load_prepared, load_split
 from fmnist.files import atomic_path
 from fmnist.models.store import save_svm_model
 from fmnist.models.svm import fit_svm, score_svm
@@ -43,7 +43,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     log.info("summary: %s", summary)
     with atomic_path(args.model) as tmp:
         save_svm_model(pipeline, tmp)
-    write_model_meta(args.meta, args.model, classes, {"svm": params.svm}, summary)
+    prepared = load_prepared(args.split)
+    write_model_meta(args.meta, args.model, classes, prepared, {"svm": params.svm}, summary)
 
 
 if __name__ == "__main__":

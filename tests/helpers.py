@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 import yaml
 
+from fmnist.data.dataset import Dataset
 from fmnist.params import Params, parse_params
 from fmnist.testing.servers import ServerUnavailable, free_ports
 
@@ -58,6 +59,16 @@ def raw_params(path: Path = ROOT / "params.yaml", **changes: dict[str, Any]) -> 
 def project_params(**changes: dict[str, Any]) -> Params:
     """The project's params.yaml with changes applied, validated: ``params.cnn`` etc."""
     return parse_params(raw_params(**changes))
+
+
+def read_data(source: str, path: Path, classes: Sequence[str] = (), **data: Any) -> Dataset:
+    """The checked dataset of ``data.source`` at ``path``, as the split stage reads it before
+    its corrections and exclusions; ``data`` sets other data keys (prepare, invert)."""
+    from fmnist.data.dataset import check_dataset
+    from fmnist.data.sources import read_dataset
+
+    values = {"source": source, "path": str(path), "classes": list(classes), **data}
+    return check_dataset(read_dataset(project_params(data=values).data), str(path))
 
 
 def write_params(path: Path, source: Path, /, **changes: dict[str, Any]) -> Path:

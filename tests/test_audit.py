@@ -9,7 +9,7 @@ from fmnist.audit.duplicates import exact_duplicates, near_pairs
 from fmnist.audit.findings import Pool, train_test_pairs
 from fmnist.audit.run import audit_pool
 from fmnist.data.content import image_ids
-from fmnist.data.dataset import FASHION_MNIST_CLASSES
+from fmnist.data.fashion_mnist import FASHION_MNIST_CLASSES
 from fmnist.data.idx import read_idx
 from fmnist.errors import DataError
 from fmnist.params import AuditParams
@@ -94,7 +94,7 @@ def corrections_file(tmp_path, rows):
 
 
 def small_dataset():
-    from fmnist.data.sources import Dataset
+    from fmnist.data.dataset import Dataset
 
     images = noise_images(6, seed=3)
     labels = np.array([0, 1, 2, 0, 1, 2])

@@ -8,7 +8,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC
 
 from fmnist.data.augment import epoch_images
-from fmnist.data.dataset import FASHION_MNIST_CLASSES, save_classes, save_split, to_cnn_input
+from fmnist.data.fashion_mnist import FASHION_MNIST_CLASSES
+from fmnist.data.split_files import save_classes, save_split
 from fmnist.evaluation.scoring import load_predictors
 from fmnist.models.cnn import (
     FusedBatchNormalization,
@@ -26,6 +27,7 @@ from fmnist.models.training import (
     train_cnn,
     training_dataset,
 )
+from fmnist.pictures.pixels import to_cnn_input
 from stages import train_cnn as train_cnn_stage
 from tests.helpers import balanced_labels, project_params, synthetic_images
 

@@ -7,15 +7,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fmnist.data.dataset import load_classes, load_split
 from fmnist.data.idx import write_idx
-from fmnist.data.sources import read_dataset
+from fmnist.data.split_files import load_classes, load_split
 from fmnist.errors import DataError
-from fmnist.inference.images import fashion_mnist_like
-from fmnist.inference.inputs import read_picture
+from fmnist.pictures.prepare import fashion_mnist_like
+from fmnist.pictures.read import read_picture
 from fmnist.stage_runner import run_stage
 from stages import split as split_stage
-from tests.helpers import balanced_labels, synthetic_images
+from tests.helpers import balanced_labels, read_data, synthetic_images
 
 FORMATS = ("png", "jpg", "bmp", "gif", "webp", "tiff")
 
@@ -54,7 +53,7 @@ def write_csv(path, labels, images, header=True):
 
 def test_a_folder_pool_of_three_classes_in_six_formats(tmp_path):
     paths = write_folder(tmp_path / "own", {"sock": 6, "hat": 6, "bag": 6}, colour=True)
-    data = read_dataset("folder", tmp_path / "own", [])
+    data = read_data("folder", tmp_path / "own", [])
     assert data.classes == ("bag", "hat", "sock")  # sorted, as Keras sorts them
     assert len(data) == 18 and set(data.origins) == {"pool"}
     assert np.bincount(data.labels).tolist() == [6, 6, 6]
@@ -70,7 +69,7 @@ def test_a_folder_with_train_and_test_apart_and_files_that_are_not_pictures(tmp_
     write_folder(tmp_path / "own" / "test", {"a": 2, "b": 2}, start=500)
     (tmp_path / "own" / "train" / "a" / "notes.txt").write_text("not a picture")
     (tmp_path / "own" / "train" / "a" / ".hidden.png").write_bytes(b"junk")
-    data = read_dataset("folder", tmp_path / "own", [])
+    data = read_data("folder", tmp_path / "own", [])
     assert data.classes == ("a", "b")
     assert (data.origins == "train").sum() == 8 and (data.origins == "test").sum() == 4
 
@@ -80,14 +79,14 @@ def test_csv_with_47_classes_as_a_pool_and_as_train_and_test(tmp_path):
     labels = balanced_labels(4, classes=47)
     images = np.random.default_rng(0).integers(0, 256, (len(labels), 28, 28), dtype=np.uint8)
     write_csv(tmp_path / "pool.csv", labels, images)
-    data = read_dataset("csv", tmp_path / "pool.csv", classes)
+    data = read_data("csv", tmp_path / "pool.csv", classes)
     assert data.classes == tuple(classes) and len(data) == 188
     np.testing.assert_array_equal(data.images, images)
     np.testing.assert_array_equal(data.labels, labels)
     (tmp_path / "kaggle").mkdir()
     write_csv(tmp_path / "kaggle" / "fashion-mnist_train.csv", labels[:150], images[:150])
     write_csv(tmp_path / "kaggle" / "fashion-mnist_test.csv", labels[150:], images[150:])
-    apart = read_dataset("csv", tmp_path / "kaggle", classes)
+    apart = read_data("csv", tmp_path / "kaggle", classes)
     assert (apart.origins == "test").sum() == 38 and apart.names[0].endswith("train.csv:2")
 
 
@@ -95,7 +94,7 @@ def test_idx_files_without_a_test_pair_are_one_pool(tmp_path):
     labels = balanced_labels(5, classes=3)
     write_idx(tmp_path / "train-images-idx3-ubyte", synthetic_images(labels))
     write_idx(tmp_path / "train-labels-idx1-ubyte.gz", labels)
-    data = read_dataset("idx", tmp_path, ["x", "y", "z"])
+    data = read_data("idx", tmp_path, ["x", "y", "z"])
     assert set(data.origins) == {"pool"} and data.classes == ("x", "y", "z") and len(data) == 15
 
 
@@ -108,7 +107,17 @@ def test_the_split_stage_on_47_classes_writes_their_names_and_counts(tmp_path, p
     out, metrics = tmp_path / "split", tmp_path / "data.json"
     assert (
         run_stage(
-            split_stage.main, ["--params", str(params), "--out", str(out), "--metrics", str(metrics)]
+            split_stage.main,
+            [
+                "--params",
+                str(params),
+                "--out",
+                str(out),
+                "--metrics",
+                str(metrics),
+                "--excluded",
+                str(tmp_path / "excluded.csv"),
+            ],
         )
         == 0
     )
@@ -157,7 +166,8 @@ def bad_folder(tmp_path, kind):
         (
             "two labels",
             r"^\S+/own: the same 28x28 image under two labels: \S+/own/a/0\.png \(a\) and "
-            r"\S+/own/b/copy\.png \(b\); 1 such pair\(s\) in all$",
+            r"\S+/own/b/copy\.png \(b\); 1 such pair\(s\) in all; data\.conflicts: drop leaves "
+            r"them out$",
         ),
         ("no images", r"^\S+/own: no pictures in any class folder$"),
         ("single class", r"^\S+/own: 1 class \(a\); a classifier needs at least 2$"),
@@ -166,7 +176,7 @@ def bad_folder(tmp_path, kind):
 )
 def test_bad_folders_are_one_line_naming_the_files(tmp_path, kind, message):
     with pytest.raises(DataError, match=message):
-        read_dataset("folder", bad_folder(tmp_path, kind), [])
+        read_data("folder", bad_folder(tmp_path, kind), [])
 
 
 def csv_text(rows):
@@ -204,7 +214,7 @@ def test_bad_csv_rows_are_one_line_naming_the_file_and_line(tmp_path, rows, mess
     path = tmp_path / "d.csv"
     path.write_text(csv_text(rows))
     with pytest.raises(DataError, match=rf"^{tmp_path}/d\.csv: .*{message}"):
-        read_dataset("csv", path, ["a", "b", "c"])
+        read_data("csv", path, ["a", "b", "c"])
 
 
 def test_a_bad_dataset_leaves_no_split_behind(tmp_path, params_file, capsys):
@@ -212,13 +222,23 @@ def test_a_bad_dataset_leaves_no_split_behind(tmp_path, params_file, capsys):
     params = params_file(data={"source": "folder", "path": str(root), "classes": []})
     out, metrics = tmp_path / "split", tmp_path / "data.json"
     code = run_stage(
-        split_stage.main, ["--params", str(params), "--out", str(out), "--metrics", str(metrics)]
+        split_stage.main,
+        [
+            "--params",
+            str(params),
+            "--out",
+            str(out),
+            "--metrics",
+            str(metrics),
+            "--excluded",
+            str(tmp_path / "excluded.csv"),
+        ],
     )
     assert code == 2
     assert capsys.readouterr().err.strip().splitlines() == [
         f"error: an empty class folder (no pictures): {root}/c"
     ]
-    assert not out.exists() and not metrics.exists()
+    assert not out.exists() and not metrics.exists() and not (tmp_path / "excluded.csv").exists()
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fmnist.data.dataset import FASHION_MNIST_CLASSES
+from fmnist.data.fashion_mnist import FASHION_MNIST_CLASSES
 from fmnist.evaluation.scoring import compare, evaluate_models, time_predictor
 from stages.evaluate import write_evaluation
 
@@ -86,7 +86,7 @@ def test_evaluate_models_scores_both_and_writes_every_file(tmp_path):
 
 
 def test_the_stage_answers_a_truncated_model_with_one_line_and_writes_nothing(tmp_path, capsys):
-    from fmnist.data.dataset import save_classes, save_split
+    from fmnist.data.split_files import save_classes, save_split
     from fmnist.stage_runner import run_stage
     from stages.evaluate import main
 

@@ -3,7 +3,7 @@ import gzip
 import numpy as np
 import pytest
 
-from fmnist.data.dataset import FASHION_MNIST_CLASSES
+from fmnist.data.fashion_mnist import FASHION_MNIST_CLASSES
 from fmnist.data.idx import encode_idx, parse_idx, read_idx, write_idx
 from fmnist.data.sources.arrays import read_idx_source
 from fmnist.errors import DataError

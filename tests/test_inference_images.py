@@ -2,15 +2,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fmnist.inference.images import (
+from fmnist.pictures.prepare import (
     background_level,
     border_pixels,
     fashion_mnist_like,
     item_on_black,
     noise_level,
     should_invert,
-    to_grey,
 )
+from fmnist.pictures.read import to_grey
 
 
 def dark_item(height=28, width=28):

@@ -5,8 +5,9 @@ import pytest
 from PIL import Image
 
 from fmnist.data.idx import write_idx
-from fmnist.inference import inputs
 from fmnist.inference.inputs import SkippedInput, expand, read_all, read_items
+from fmnist.pictures import read
+from fmnist.pictures.prepare import PrepareSpec
 from tests.helpers import balanced_labels, synthetic_images
 
 IMAGES = synthetic_images(balanced_labels(1))  # 10 images, (10, 28, 28) uint8
@@ -34,7 +35,7 @@ def test_expand_walks_folders_for_readable_files_and_reports_missing_and_empty(t
 
 
 def test_a_png_of_a_dataset_image_reads_back_exactly(tmp_path):
-    [item] = read_items(save_png(tmp_path / "x.png", IMAGES[3]), "auto")
+    [item] = read_items(save_png(tmp_path / "x.png", IMAGES[3]), PrepareSpec())
     np.testing.assert_array_equal(item.image, IMAGES[3])
     assert (item.index, item.inverted) == (0, False)
 
@@ -42,7 +43,7 @@ def test_a_png_of_a_dataset_image_reads_back_exactly(tmp_path):
 @pytest.mark.parametrize("name", ["t10k-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte", "x.idx"])
 def test_idx_files_compressed_or_not_give_every_image(tmp_path, name):
     write_idx(tmp_path / name, IMAGES)
-    items = read_items(tmp_path / name, "auto")
+    items = read_items(tmp_path / name, PrepareSpec())
     assert [i.index for i in items] == list(range(10))
     np.testing.assert_array_equal(np.stack([i.image for i in items]), IMAGES)
 
@@ -51,7 +52,7 @@ def test_npz_images_uint8_or_scaled_floats(tmp_path):
     np.savez(tmp_path / "a.npz", images=IMAGES, labels=np.arange(10))
     np.savez(tmp_path / "b.npz", images=IMAGES[..., None].astype(np.float32) / 255)
     for name in ("a.npz", "b.npz"):
-        got = np.stack([i.image for i in read_items(tmp_path / name, "no")])
+        got = np.stack([i.image for i in read_items(tmp_path / name, PrepareSpec(invert="no"))])
         np.testing.assert_array_equal(got, IMAGES)
 
 
@@ -73,18 +74,18 @@ def test_bad_image_files_are_skipped_with_one_line(tmp_path, make, message):
     path = tmp_path / "bad.png"
     make(path)
     with pytest.raises(SkippedInput) as caught:
-        read_items(path, "auto")
+        read_items(path, PrepareSpec())
     assert str(caught.value).startswith(f"{path}: {message}")
     assert "\n" not in str(caught.value)
 
 
 def test_a_huge_image_is_refused_before_decoding(tmp_path, monkeypatch):
     path = save_png(tmp_path / "big.png", np.zeros((100, 60), np.uint8))
-    monkeypatch.setattr(inputs, "MAX_PIXELS", 5999)
+    monkeypatch.setattr(read, "MAX_PIXELS", 5999)
     with pytest.raises(SkippedInput, match=r"big.png: 60x100 is too large \(at most 5,999 pixels\)"):
-        read_items(path, "auto")
-    monkeypatch.setattr(inputs, "MAX_PIXELS", 6000)
-    assert read_items(path, "auto")[0].image.shape == (28, 28)
+        read_items(path, PrepareSpec())
+    monkeypatch.setattr(read, "MAX_PIXELS", 6000)
+    assert read_items(path, PrepareSpec())[0].image.shape == (28, 28)
 
 
 def test_bad_array_files_name_the_problem(tmp_path):
@@ -104,14 +105,14 @@ def test_bad_array_files_name_the_problem(tmp_path):
     }
     for name, message in expected.items():
         with pytest.raises(SkippedInput) as caught:
-            read_items(tmp_path / name, "auto")
+            read_items(tmp_path / name, PrepareSpec())
         assert str(caught.value).startswith(f"{tmp_path / name}: {message}"), str(caught.value)
 
 
 def test_read_all_keeps_the_order_and_returns_problems_in_place(tmp_path):
     paths = [save_png(tmp_path / f"{i}.png", IMAGES[i]) for i in range(6)]
     paths[2].write_bytes(b"")
-    results = list(read_all(paths, "auto"))
+    results = list(read_all(paths, PrepareSpec()))
     assert isinstance(results[2], SkippedInput)
     for i in (0, 1, 3, 4, 5):
         np.testing.assert_array_equal(results[i][0].image, IMAGES[i])

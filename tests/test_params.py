@@ -130,7 +130,16 @@ def test_stage_with_bad_params_exits_2_with_one_line_and_writes_nothing(
     out, metrics = tmp_path / "split", tmp_path / "data.json"
     code = run_stage(
         split_stage.main,
-        ["--params", str(path), "--out", str(out), "--metrics", str(metrics)],
+        [
+            "--params",
+            str(path),
+            "--out",
+            str(out),
+            "--metrics",
+            str(metrics),
+            "--excluded",
+            str(tmp_path / "excluded.csv"),
+        ],
     )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2

@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 
 from fmnist.data.augment import epoch_images
-from fmnist.data.dataset import to_cnn_input
 from fmnist.data.idx import read_idx
 from fmnist.inference.inputs import read_items
 from fmnist.models.cnn import build_cnn
+from fmnist.pictures.pixels import to_cnn_input
+from fmnist.pictures.prepare import PrepareSpec
 from fmnist.testing.pictures import FAMILIES, build_family
 from tests.helpers import DEBIAN_DATA, project_params, require_real_data
 
@@ -52,7 +53,11 @@ def test_set():
 
 def accuracy(model, name, test_set, folder) -> tuple[float, list]:
     images, labels = test_set
-    items = [item for path in build_family(name, images, folder) for item in read_items(path, "auto")]
+    items = [
+        item
+        for path in build_family(name, images, folder)
+        for item in read_items(path, PrepareSpec())
+    ]
     x = np.stack([item.image for item in items])
     predicted = model.predict(to_cnn_input(x), batch_size=1000, verbose=0).argmax(axis=1)
     return float(np.mean(predicted == labels)), items

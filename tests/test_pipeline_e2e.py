@@ -9,7 +9,7 @@ import time
 import pandas as pd
 import pytest
 
-from fmnist.data.dataset import FASHION_MNIST_CLASSES
+from fmnist.data.fashion_mnist import FASHION_MNIST_CLASSES
 from tests.helpers import BASELINE, DEBIAN_DATA, FMNIST, require_real_data
 
 pytestmark = pytest.mark.slow

@@ -3,7 +3,8 @@ import struct
 import numpy as np
 import pandas as pd
 
-from fmnist.data.dataset import FASHION_MNIST_CLASSES, save_classes, save_split
+from fmnist.data.fashion_mnist import FASHION_MNIST_CLASSES
+from fmnist.data.split_files import save_classes, save_split
 from fmnist.evaluation.figures import SIZES
 from stages import plot as plot_stage
 from tests.helpers import balanced_labels, synthetic_images
@@ -95,12 +96,13 @@ def test_per_class_bars_take_each_models_colour_of_every_figure(tmp_path):
     """The CNN is drawn in one colour, the SVM in another, the same as in the study report."""
     from matplotlib.colors import to_hex
 
-    from fmnist.evaluation.figures import MODEL_COLOURS, per_class_figure
+    from fmnist.evaluation.figures import per_class_figure
+    from fmnist.models.kinds import MODELS
 
     write_inputs(tmp_path)
     per_class = pd.read_csv(tmp_path / "per_class.csv")
     (ax,) = per_class_figure(per_class, FASHION_MNIST_CLASSES).axes
     colours = {to_hex(bar.get_facecolor()) for bar in ax.containers[0]}
-    assert colours == {MODEL_COLOURS["cnn"]}
-    assert {to_hex(bar.get_facecolor()) for bar in ax.containers[1]} == {MODEL_COLOURS["svm"]}
+    assert colours == {MODELS["cnn"].colour}
+    assert {to_hex(bar.get_facecolor()) for bar in ax.containers[1]} == {MODELS["svm"].colour}
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["CNN", "SVM"]

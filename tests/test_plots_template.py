@@ -10,7 +10,7 @@ from commands.plots_template import (
     confusion_template,
     page_template,
 )
-from fmnist.data.dataset import FASHION_MNIST_CLASSES
+from fmnist.data.fashion_mnist import FASHION_MNIST_CLASSES
 from tests.helpers import ROOT
 
 

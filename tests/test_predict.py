@@ -11,13 +11,14 @@ import pytest
 from PIL import Image
 
 from fmnist.console import main
-from fmnist.data.dataset import FASHION_MNIST_CLASSES, to_cnn_input
+from fmnist.data.fashion_mnist import FASHION_MNIST_CLASSES
 from fmnist.inference.classifiers import Scorer
 from fmnist.inference.inputs import Item
 from fmnist.inference.predict import as_records, predictions_table, top_k
 from fmnist.models.cnn import build_cnn
 from fmnist.models.store import save_svm_model
 from fmnist.models.svm import build_svm
+from fmnist.pictures.pixels import to_cnn_input
 from tests.helpers import balanced_labels, project_params, synthetic_images
 
 
@@ -154,3 +155,32 @@ def test_whole_run_errors_exit_2_with_one_line_and_write_nothing(project, capsys
     err = capsys.readouterr().err
     assert message in err.splitlines() and "Traceback" not in err
     assert not os.path.exists("o.csv")
+
+
+def test_pictures_are_prepared_as_the_models_record_says(project, capsys):
+    from fmnist.pictures.prepare import fashion_mnist_like, fit
+
+    picture = np.zeros((12, 40), np.uint8)
+    picture[3:6, 2:9] = 230  # a short light stroke near a corner of a wide picture
+    Image.fromarray(picture).save("wide.png")
+    for name in ("cnn", "svm"):
+        record = {"classes": list(FASHION_MNIST_CLASSES), "prepared": {"prepare": "fit"}}
+        Path(f"models/{name}.json").write_text(json.dumps(record))
+
+    def top_score(argv):
+        assert main(["predict", "wide.png", "--top-k", "1", *argv]) == 0
+        return pd.read_csv(io.StringIO(capsys.readouterr().out))["score_1"].item()
+
+    def expected(prepared):
+        scores = project["cnn"].predict(to_cnn_input(prepared.image[np.newaxis]), verbose=0)
+        return float(scores.max())
+
+    assert top_score([]) == pytest.approx(expected(fit(picture)), rel=1e-4)
+    override = top_score(["--prepare", "fashion-mnist"])
+    assert override == pytest.approx(expected(fashion_mnist_like(picture)), rel=1e-4)
+    assert override != pytest.approx(expected(fit(picture)), rel=1e-4)
+    Path("models/svm.json").write_text(json.dumps({"classes": list(FASHION_MNIST_CLASSES)}))
+    assert main(["predict", "wide.png", "--model", "both"]) == 2
+    assert "the models' pictures were prepared differently (cnn fit (invert auto), svm " in (
+        capsys.readouterr().err
+    )

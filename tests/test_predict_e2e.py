@@ -13,7 +13,9 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from fmnist.data.dataset import FASHION_MNIST_CLASSES, load_split, to_cnn_input
+from fmnist.data.fashion_mnist import FASHION_MNIST_CLASSES
+from fmnist.data.split_files import load_split
+from fmnist.pictures.pixels import to_cnn_input
 from tests.helpers import FMNIST, DvcProject
 
 pytestmark = pytest.mark.slow

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 from fmnist.data.content import content_draws
-from fmnist.data.dataset import FASHION_MNIST_CLASSES, load_classes, load_split
-from fmnist.data.sources import Dataset
+from fmnist.data.dataset import Dataset
+from fmnist.data.fashion_mnist import FASHION_MNIST_CLASSES
 from fmnist.data.split import assign_splits, check_splits, content_subset
+from fmnist.data.split_files import load_classes, load_split
 from fmnist.errors import DataError, ParamsError
 from stages import split as split_stage
 from tests.helpers import balanced_labels
@@ -107,7 +108,18 @@ def test_main_writes_arrays_class_names_and_counts(raw_dir, tmp_path, params_fil
         data={"source": "fashion-mnist", "path": str(raw_dir), "classes": []},
         split={"val_fraction": 0.2, "train_limit": 0},
     )
-    split_stage.main(["--params", str(params), "--out", str(out), "--metrics", str(metrics)])
+    split_stage.main(
+        [
+            "--params",
+            str(params),
+            "--out",
+            str(out),
+            "--metrics",
+            str(metrics),
+            "--excluded",
+            str(tmp_path / "excluded.csv"),
+        ]
+    )
     counts = json.loads(metrics.read_text())
     assert counts["test"]["total"] == 100  # t10k: the official test set, whole
     assert counts["train"]["total"] + counts["val"]["total"] == 300
@@ -117,5 +129,10 @@ def test_main_writes_arrays_class_names_and_counts(raw_dir, tmp_path, params_fil
     assert images.dtype == np.uint8 and labels.dtype == np.uint8
     assert load_classes(out) == FASHION_MNIST_CLASSES
     assert sorted(p.name for p in out.iterdir()) == [
-        "classes.json", "test.npz", "train.npz", "val.npz",
+        "classes.json", "excluded.npz", "prepared.json", "test.npz", "train.npz", "val.npz",
     ]  # fmt: skip
+    assert json.loads((out / "prepared.json").read_text()) == {
+        "prepare": "fashion-mnist", "invert": "auto",
+    }  # fmt: skip
+    assert counts["excluded"] == {"empty": 0, "label_conflict": 0}
+    assert (tmp_path / "excluded.csv").read_text() == "name,image,label,reason\n"

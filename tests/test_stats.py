@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from fmnist.data.dataset import FASHION_MNIST_CLASSES
+from fmnist.data.fashion_mnist import FASHION_MNIST_CLASSES
 from fmnist.evaluation.stats import bootstrap_accuracy, mcnemar, per_class_table, summary_metrics
 
 

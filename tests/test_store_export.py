@@ -7,10 +7,8 @@ import pytest
 import tensorflow as tf
 import yaml
 
-from fmnist.data.dataset import to_cnn_input
 from fmnist.data.idx import read_idx
 from fmnist.errors import DataError
-from fmnist.inference.classifiers import MODEL_FILES
 from fmnist.models.cnn import build_cnn, with_flip_average
 from fmnist.models.cnn_file import load_cnn_model
 from fmnist.models.export import (
@@ -21,7 +19,9 @@ from fmnist.models.export import (
     float32_copy,
     policies,
 )
+from fmnist.models.kinds import MODELS
 from fmnist.models.store import load_svm_model, save_svm_model
+from fmnist.pictures.pixels import to_cnn_input
 from tests.helpers import DEBIAN_DATA, ROOT, project_params
 
 
@@ -65,7 +65,9 @@ def test_a_truncated_or_foreign_model_file_is_one_line_not_keras_file_not_found(
 
 def test_predict_reads_the_files_the_registry_declares():
     artifacts = yaml.safe_load((ROOT / "dvc.yaml").read_text())["artifacts"]
-    assert {name: artifacts[name]["path"] for name in MODEL_FILES} == MODEL_FILES
+    assert {name: artifacts[name]["path"] for name in MODELS} == {
+        key: kind.model_file for key, kind in MODELS.items()
+    }
     assert all(a["type"] == "model" and a["desc"] and a["labels"] for a in artifacts.values())
 
 

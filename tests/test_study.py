@@ -214,7 +214,7 @@ def test_speed_claim_says_which_way_each_part_goes():
 def test_sweep_figure_draws_a_line_per_hue_value_in_the_models_colour_or_nothing():
     from matplotlib.colors import to_hex
 
-    from fmnist.evaluation.figures import MODEL_COLOURS
+    from fmnist.models.kinds import MODELS
     from fmnist.report.figures import shades, sweep_figure
 
     runs, _, reference = seed_study.collect_runs(exp_show())
@@ -226,7 +226,7 @@ def test_sweep_figure_draws_a_line_per_hue_value_in_the_models_colour_or_nothing
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
         "conv layers (conv + max-pool blocks) 2: mean ± std"
     ]
-    assert to_hex(ax.lines[0].get_color()) == to_hex(shades(MODEL_COLOURS["cnn"], 1)[0])
+    assert to_hex(ax.lines[0].get_color()) == to_hex(shades(MODELS["cnn"].colour, 1)[0])
     assert ax.get_xlabel() == "dropout rate" and ax.get_ylabel() == "test accuracy (%)"
     assert len(ax.collections[-1].get_offsets()) == 3  # every seed's point: 42 (0.2), 42 and 1
     # conv_layers never varies: no figure against it

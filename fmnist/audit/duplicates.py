@@ -15,7 +15,7 @@ import pandas as pd
 from sklearn.decomposition import PCA
 from sklearn.neighbors import NearestNeighbors
 
-from fmnist.data.dataset import to_flat
+from fmnist.pictures.pixels import to_flat
 
 PROJECTION_COMPONENTS = 40
 CHUNK = 4096  # query rows per block of the radius search

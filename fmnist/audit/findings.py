@@ -90,6 +90,29 @@ def issue_rows(pool: Pool, issues: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def excluded_rows(
+    images: np.ndarray, labels: np.ndarray, reasons: np.ndarray, classes: Sequence[str]
+) -> pd.DataFrame:
+    """The images the split left out (its ``excluded.npz``), one row each: its reason is the
+    kind (``empty``, ``label_conflict``), its split 'excluded', its index in that file."""
+    return pd.DataFrame(
+        {
+            "image": image_ids(images),
+            "split": "excluded",
+            "index": np.arange(len(labels)),
+            "kind": reasons.astype(object),
+            "score": 0.0,
+            "given_label": np.asarray(classes, dtype=object)[labels],
+            "suggested_label": "",
+            "other_image": "",
+            "other_split": "",
+            "other_index": -1,
+            "other_label": "",
+        },
+        columns=COLUMNS,
+    )
+
+
 def findings_table(
     pool: Pool, exact: pd.DataFrame, near: pd.DataFrame, issues: pd.DataFrame
 ) -> pd.DataFrame:

@@ -21,9 +21,9 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from fmnist.data.dataset import to_flat
 from fmnist.errors import DataError
 from fmnist.models.features import feature_transformer
+from fmnist.pictures.pixels import to_flat
 
 PCA_COMPONENTS = 80
 # cleanlab's filter: of its seven, on 4,000 real images with 80 labels flipped (out-of-fold

@@ -12,7 +12,7 @@ import pandas as pd
 from fmnist.audit.duplicates import exact_duplicates, near_pairs
 from fmnist.audit.findings import Pool, counts, findings_table
 from fmnist.audit.label_issues import label_issues, out_of_fold_probabilities
-from fmnist.data.dataset import SPLITS
+from fmnist.data.split_files import SPLITS
 from fmnist.params import AuditParams
 
 

@@ -11,8 +11,8 @@ import sys
 
 from fmnist.errors import DataError
 from fmnist.files import atomic_path
-from fmnist.inference.images import INVERT_CHOICES
 from fmnist.models.hardware import detect_hardware, use_onednn_where_it_helps
+from fmnist.pictures.prepare import INVERT_CHOICES, PREPARATIONS
 
 HELP = "classify your own images with the trained models"
 DESCRIPTION = (
@@ -54,11 +54,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--out", help="write here (atomically) instead of stdout")
     parser.add_argument(
+        "--prepare",
+        choices=tuple(PREPARATIONS),
+        help="how a picture becomes 28x28 (default: as the model's training pictures were, "
+        "which its record says: data.prepare)",
+    )
+    parser.add_argument(
         "--invert",
         choices=INVERT_CHOICES,
-        default="auto",
         help="make the item light on dark like Fashion-MNIST; auto: when the border is light "
-        "(a transparent picture is laid on white, or on black with no: a light item)",
+        "(a transparent picture is laid on white, or on black with no: a light item); default: "
+        "as the model's record says (data.invert)",
     )
     parser.add_argument(
         "--rev",
@@ -69,13 +75,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Classify the inputs; exit 0, or 1 when some inputs were skipped (each said on stderr)."""
+    import dataclasses
+
     from fmnist.inference.inputs import expand, read_all
 
     if args.top_k < 1:
         raise DataError(f"--top-k: {args.top_k} is not 1 or more")
+    # the models first (a bad model file is the error to say; their records say how their
+    # pictures were prepared); the CPU kernels are chosen before TensorFlow loads
+    use_onednn_where_it_helps(detect_hardware())
+    from fmnist.inference.classifiers import load_scorers, preparation
+    from fmnist.inference.predict import as_records, predictions_table
+
+    models = ["cnn", "svm"] if args.model == "both" else [args.model]
+    scorers = load_scorers(models, args.rev)
+    spec = preparation(scorers)
+    spec = dataclasses.replace(spec, how=args.prepare or spec.how, invert=args.invert or spec.invert)
+    log.info("pictures prepared: %s, invert %s", spec.how, spec.invert)
     files, skipped = expand(args.inputs)
     items = []
-    for result in read_all(files, args.invert):
+    for result in read_all(files, spec):
         if isinstance(result, Exception):
             skipped.append(result)
         else:
@@ -88,13 +107,7 @@ def run(args: argparse.Namespace) -> int:
     if not items:
         raise DataError("no image to classify: every input was skipped")
 
-    # the CPU kernels are chosen before TensorFlow loads
-    use_onednn_where_it_helps(detect_hardware())
-    from fmnist.inference.classifiers import load_scorers
-    from fmnist.inference.predict import as_records, predictions_table
-
-    models = ["cnn", "svm"] if args.model == "both" else [args.model]
-    table = predictions_table(items, load_scorers(models, args.rev), args.top_k)
+    table = predictions_table(items, scorers, args.top_k)
     if args.format == "csv":
         text = table.to_csv(index=False)
     else:

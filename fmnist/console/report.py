@@ -86,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
 
     import fmnist.report as seed_study
     from fmnist.files import atomic_path
+    from fmnist.models.kinds import MODELS
     from fmnist.report.experiments import (
         Predictions,
         load_search,
@@ -114,9 +115,7 @@ def run(args: argparse.Namespace) -> int:
         runs, skipped, params = seed_study.collect_runs(exps)
         for line in skipped:
             log.info("skipped %s", line)
-        references = {
-            spec.name: seed_study.model_config(params, spec.name)[0] for spec in seed_study.MODELS
-        }
+        references = {key: seed_study.model_config(params, key)[0] for key in MODELS}
         read = read_predictions
         selection = (
             "all commits"

@@ -9,13 +9,12 @@ names the file; an empty value is the data as it came.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from fmnist.data.sources import Dataset
+from fmnist.data.dataset import Dataset
 from fmnist.errors import DataError
 
 COLUMNS = ["image", "action", "new_label", "reason"]
@@ -79,10 +78,4 @@ def apply_corrections(data: Dataset, corrections: pd.DataFrame, where: str) -> D
     for image, label in zip(relabel["image"], relabel["new_label"], strict=True):
         labels[ids == image] = index[label]
     keep = ~np.isin(ids, corrections.loc[corrections["action"] == "drop", "image"].to_numpy())
-    return dataclasses.replace(
-        data,
-        images=data.images[keep],
-        labels=labels[keep],
-        origins=data.origins[keep],
-        names=data.names[keep],
-    )
+    return data.subset(keep, labels)

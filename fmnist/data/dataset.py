@@ -1,74 +1,128 @@
-"""Fashion-MNIST facts, and the split arrays and class names every later stage reads."""
+"""A data version's images as one :class:`Dataset`, whatever source they came from, and the
+checks that refuse what no model should train on."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+import dataclasses
+import functools
 
 import numpy as np
 
-from fmnist.files import require_file
+from fmnist.data.content import image_ids
+from fmnist.errors import DataError
 
-# Fashion-MNIST's class names, in label order: the names of data.source fashion-mnist (and of
-# revisions made before the split wrote classes.json). Every stage reads the names of the data
-# it runs on from the split (load_classes), never from here.
-FASHION_MNIST_CLASSES: tuple[str, ...] = (
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-)
-IMAGE_SHAPE = (28, 28)
-
-# The four original files and the SHA-256 of their *decompressed* bytes. Debian recompressed
-# the .gz files, so only the decompressed content is comparable across sources.
-RAW_FILES: dict[str, str] = {
-    "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-    "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-    "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-    "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
-}
-# The two models compared: key (names their files, e.g. metrics/<key>.json) -> display name.
-MODELS: dict[str, str] = {"cnn": "CNN", "svm": "SVM"}
+ORIGINS = ("train", "test", "pool")
+MIN_CLASSES = 2
+SHOWN = 5  # names quoted in an error line before "and N more"
 
 
-SPLITS = ("train", "val", "test")  # the split stage's files: <split_dir>/<name>.npz
-CLASSES_FILE = "classes.json"  # in the split directory: the class names, in label order
+@dataclasses.dataclass(frozen=True)
+class Dataset:
+    """Every image of a data version: uint8 (n, 28, 28), integer labels indexing ``classes``,
+    where its owner put it (``origins``: train, test or pool) and where it came from
+    (``names``: a file, or a file and a row, for error messages)."""
+
+    images: np.ndarray
+    labels: np.ndarray
+    classes: tuple[str, ...]
+    origins: np.ndarray
+    names: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @functools.cached_property
+    def ids(self) -> np.ndarray:
+        """Each image's content id (:func:`fmnist.data.content.image_ids`), hashed once."""
+        return image_ids(self.images)
+
+    @classmethod
+    def of_parts(
+        cls, parts: dict[str, tuple[np.ndarray, np.ndarray, list[str]]], classes: tuple[str, ...]
+    ) -> Dataset:
+        """One dataset of parts, each origin's (images, labels, names)."""
+        return cls(
+            images=np.concatenate([x for x, _, _ in parts.values()]),
+            labels=np.concatenate([y for _, y, _ in parts.values()]),
+            classes=classes,
+            origins=np.concatenate(
+                [np.full(len(y), origin, dtype=object) for origin, (_, y, _) in parts.items()]
+            ),
+            names=np.array([name for _, _, names in parts.values() for name in names], dtype=object),
+        )
+
+    def subset(self, keep: np.ndarray, labels: np.ndarray | None = None) -> Dataset:
+        """The images where the boolean mask ``keep`` is true (with ``labels`` instead of the
+        dataset's own, when given)."""
+        return dataclasses.replace(
+            self,
+            images=self.images[keep],
+            labels=(self.labels if labels is None else labels)[keep],
+            origins=self.origins[keep],
+            names=self.names[keep],
+        )
 
 
-def save_split(path: str | Path, images: np.ndarray, labels: np.ndarray) -> None:
-    """One split's images and labels as ``.npz``: uint8 labels while they fit (Fashion-MNIST's
-    files), else uint16."""
-    dtype = np.uint8 if labels.size == 0 or labels.max() < 256 else np.uint16
-    np.savez_compressed(path, images=images.astype(np.uint8), labels=labels.astype(dtype))
+def quoted(names: list[str]) -> str:
+    """The first :data:`SHOWN` of ``names``, and how many more there are."""
+    shown = ", ".join(names[:SHOWN])
+    return shown + (f" and {len(names) - SHOWN} more" if len(names) > SHOWN else "")
 
 
-def save_classes(split_dir: str | Path, classes: tuple[str, ...] | list[str]) -> None:
-    Path(split_dir, CLASSES_FILE).write_text(json.dumps(list(classes), indent=1) + "\n")
+def classes_without(classes: tuple[str, ...], labels: np.ndarray) -> list[str]:
+    """The names of the classes that no label in ``labels`` is."""
+    held = np.zeros(len(classes), bool)
+    held[labels] = True
+    return [name for name, ok in zip(classes, held, strict=True) if not ok]
 
 
-def load_classes(split_dir: str | Path) -> tuple[str, ...]:
-    """The class names of the split in ``split_dir``, in label order."""
-    return tuple(json.loads(require_file(Path(split_dir) / CLASSES_FILE, "split").read_text()))
+def clashes(data: Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """The images in order of (content, label), and where each neighbour in that order has the
+    same content under another label: ``clash[i]`` is true for the pair ``order[i], order[i + 1]``."""
+    ids = data.ids
+    order = np.lexsort((data.labels, ids))
+    same = ids[order][1:] == ids[order][:-1]
+    return order, same & (data.labels[order][1:] != data.labels[order][:-1])
 
 
-def load_split(split_dir: str | Path, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """uint8 images (n, 28, 28) and labels (n,) of split ``name`` ('train', 'val', 'test')."""
-    with np.load(require_file(Path(split_dir) / f"{name}.npz", "split")) as data:
-        return data["images"], data["labels"]
+def label_conflicts(data: Dataset) -> np.ndarray:
+    """A boolean mask of the images whose 28x28 content is in the data under more than one label
+    (every copy of such an image, whatever its label)."""
+    order, clash = clashes(data)
+    return np.isin(data.ids, data.ids[order][1:][clash])
 
 
-def to_cnn_input(images: np.ndarray) -> np.ndarray:
-    """uint8 (n, 28, 28) -> float32 (n, 28, 28, 1) in [0, 1]: the CNN's only preprocessing."""
-    return (images.astype(np.float32) / 255.0)[..., np.newaxis]
+def empty_images(data: Dataset) -> np.ndarray:
+    """A boolean mask of the images with nothing to see: every pixel one grey level."""
+    flat = data.images.reshape(len(data), -1)
+    return flat.min(axis=1) == flat.max(axis=1)
 
 
-def to_flat(images: np.ndarray) -> np.ndarray:
-    """uint8 (n, 28, 28) -> float32 (n, 784) in [0, 1]: the SVM pipeline's input."""
-    return images.reshape(len(images), -1).astype(np.float32) / 255.0
+def check_dataset(data: Dataset, where: str) -> Dataset:
+    """``data`` if a classifier can be trained and tested on it, else :class:`DataError`: fewer
+    than two classes, a class with no training image, the same image under two labels (two
+    pictures that the 28x28 preparation makes identical, e.g. one item at two places of a
+    larger picture, count as the same; ``data.conflicts: drop`` leaves them out instead)."""
+    if len(data.classes) < MIN_CLASSES:
+        raise DataError(
+            f"{where}: {len(data.classes)} class ({', '.join(data.classes) or 'none'}); "
+            f"a classifier needs at least {MIN_CLASSES}"
+        )
+    if not len(data):
+        raise DataError(f"{where}: no images")
+    missing = classes_without(data.classes, data.labels[data.origins != "test"])
+    if missing:
+        raise DataError(
+            f"{where}: class {quoted(missing)} has no training image "
+            "(only test images, or none at all)"
+        )
+    order, clash = clashes(data)
+    if clash.any():
+        first = int(np.flatnonzero(clash)[0])
+        a, b = order[first], order[first + 1]
+        raise DataError(
+            f"{where}: the same 28x28 image under two labels: {data.names[a]} "
+            f"({data.classes[data.labels[a]]}) and {data.names[b]} ({data.classes[data.labels[b]]}); "
+            f"{int(clash.sum())} such pair(s) in all; data.conflicts: drop leaves them out"
+        )
+    return data

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from fmnist.data.dataset import RAW_FILES
+from fmnist.data.fashion_mnist import RAW_FILES
 from fmnist.errors import PipelineError
 from fmnist.files import atomic_path
 

@@ -10,22 +10,74 @@ split (no copy in train of a test image).
   ``split.val_fraction``, else train.
 - A pool (no test given) first gives ``split.test_fraction`` of its images to test, then divides
   the rest as above.
+- Before that, pictures with nothing to train on are left out and named (:func:`exclude`): an
+  image that is empty after preparation (one grey level), and, with ``data.conflicts: drop``,
+  every copy of an image that the data holds under two labels (``refuse``, the default, stops
+  with an error naming them).
 - ``split.train_limit`` (0 = all) keeps that many of the non-test images, the same share of each
   class, chosen by a second draw, before the split: for quick runs.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
+import pandas as pd
 
 from fmnist.data.content import content_draws
 from fmnist.data.corrections import apply_corrections, read_corrections
-from fmnist.data.dataset import SPLITS
-from fmnist.data.sources import Dataset, classes_without, quoted, read_dataset
+from fmnist.data.dataset import (
+    Dataset,
+    check_dataset,
+    classes_without,
+    empty_images,
+    label_conflicts,
+    quoted,
+)
+from fmnist.data.sources import read_dataset
+from fmnist.data.split_files import SPLITS
 from fmnist.errors import DataError, ParamsError
 from fmnist.params import Params
 
 LEFT_OUT = ""  # an image train_limit did not keep
+# why the split excluded an image: nothing to see once prepared; its content under two labels
+EMPTY, CONFLICT = "empty", "label_conflict"
+EXCLUSIONS = (EMPTY, CONFLICT)
+
+
+@dataclasses.dataclass(frozen=True)
+class Excluded:
+    """The images the split left out before splitting, and why (:data:`EXCLUSIONS`)."""
+
+    data: Dataset
+    reasons: np.ndarray
+
+    def counts(self) -> dict[str, int]:
+        return {reason: int((self.reasons == reason).sum()) for reason in EXCLUSIONS}
+
+    def table(self) -> pd.DataFrame:
+        """One row per image: where it came from, its content id, its label, why."""
+        return pd.DataFrame(
+            {
+                "name": self.data.names,
+                "image": self.data.ids,
+                "label": np.asarray(self.data.classes, dtype=object)[self.data.labels],
+                "reason": self.reasons,
+            },
+            columns=["name", "image", "label", "reason"],
+        )
+
+
+def exclude(data: Dataset, conflicts: str) -> tuple[Dataset, Excluded]:
+    """``data`` less its empty images and, when ``conflicts`` is 'drop', less every copy of an
+    image it holds under two labels; and those left out."""
+    reasons = np.full(len(data), "", dtype=object)
+    reasons[empty_images(data)] = EMPTY
+    if conflicts == "drop":
+        reasons[(reasons == "") & label_conflicts(data)] = CONFLICT
+    out = reasons != ""
+    return data.subset(~out), Excluded(data.subset(out), reasons[out])
 
 
 def content_subset(labels: np.ndarray, draws: np.ndarray, size: int, key: str) -> np.ndarray:
@@ -90,13 +142,16 @@ def check_splits(data: Dataset, split: np.ndarray, where: str) -> None:
         )
 
 
-def split_dataset(params: Params) -> tuple[Dataset, np.ndarray]:
-    """The dataset ``params.data`` names, its corrections applied, and each image's split,
-    checked: what the split stage writes."""
-    data = read_dataset(params.data.source, params.data.path, params.data.classes)
+def split_dataset(params: Params) -> tuple[Dataset, np.ndarray, Excluded]:
+    """The dataset ``params.data`` names, its corrections applied, its unusable images excluded
+    (:func:`exclude`), each image's split, checked; and what was excluded: what the split stage
+    writes."""
+    data = read_dataset(params.data)
     if params.data.corrections:
         corrections = read_corrections(params.data.corrections)
         data = apply_corrections(data, corrections, params.data.corrections)
+    data, excluded = exclude(data, params.data.conflicts)
+    data = check_dataset(data, params.data.path)
     split = assign_splits(
         data,
         params.split.val_fraction,
@@ -105,7 +160,7 @@ def split_dataset(params: Params) -> tuple[Dataset, np.ndarray]:
         params.base.seed,
     )
     check_splits(data, split, params.data.path)
-    return data, split
+    return data, split, excluded
 
 
 def split_arrays(data: Dataset, split: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:

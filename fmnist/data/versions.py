@@ -19,11 +19,14 @@ import numpy as np
 import pandas as pd
 
 from fmnist.data.content import image_ids
-from fmnist.data.dataset import SPLITS
+from fmnist.data.split_files import SPLITS
 
 SPLIT_DIR = "data/split"
 SPLIT_STAGE = "split"
 CHANGES = ("added", "removed", "relabelled", "moved", "relabelled+moved")
+# the order of the changed images in the table, the listing and the contact sheet: the rare
+# changes a person checks first, the added images (often thousands) last
+SHOWN_FIRST = ("relabelled", "relabelled+moved", "removed", "moved", "added")
 COLUMNS = ["image", "change", "old_split", "new_split", "old_label", "new_label"]
 
 
@@ -155,7 +158,7 @@ def diff_versions(old: DataVersion, new: DataVersion) -> DataDiff:
             "label_new": "new_label",
         }
     )
-    rank = {name: i for i, name in enumerate(CHANGES)}
+    rank = {name: i for i, name in enumerate(SHOWN_FIRST)}
     changed = changed.assign(_order=changed["change"].map(rank))
     changed = changed.sort_values(["_order", "image", "copy"], kind="stable")[COLUMNS]
     order = [*old.splits, *(n for n in new.splits if n not in old.splits)]
@@ -216,7 +219,8 @@ def load_version(split_dir: str, rev: str | None) -> DataVersion:
     import io
     import json
 
-    from fmnist.data.dataset import CLASSES_FILE, FASHION_MNIST_CLASSES
+    from fmnist.data.fashion_mnist import FASHION_MNIST_CLASSES
+    from fmnist.data.split_files import CLASSES_FILE
     from fmnist.dvc_adapter import DvcError, read_at_rev
 
     arrays = {}
@@ -251,7 +255,7 @@ def pending_version(params_path: str = "params.yaml") -> DataVersion:
     from fmnist.data.split import split_arrays, split_dataset
     from fmnist.params import load_params
 
-    data, split = split_dataset(load_params(params_path))
+    data, split, _ = split_dataset(load_params(params_path))
     return DataVersion.from_arrays(split_arrays(data, split), data.classes)
 
 

@@ -16,11 +16,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 from sklearn.metrics import ConfusionMatrixDisplay
 
-from fmnist.data.dataset import MODELS
 from fmnist.files import require_file
+from fmnist.models.kinds import MODELS
 
 # one colour per model in every figure: the plot stage's, the CI report's and the study report's
-MODEL_COLOURS: dict[str, str] = {"cnn": "#1f77b4", "svm": "#ff7f0e"}
 SIZES = {  # inches; the PNG is this times the dpi: at most 1,200 pixels wide at the default 100
     "curves.png": (12.0, 4.5),
     "confusion.png": (12.0, 5.8),
@@ -75,7 +74,7 @@ def confusion_figure(predictions: dict[str, pd.DataFrame], classes: Sequence[str
         if many:
             ax.tick_params(labelsize=max(4, 9 - len(classes) // 15))
         accuracy = (frame["actual"] == frame["predicted"]).mean()
-        ax.set_title(f"{MODELS[name]} (test accuracy {accuracy:.2%}), rows sum to 1")
+        ax.set_title(f"{MODELS[name].title} (test accuracy {accuracy:.2%}), rows sum to 1")
     return fig
 
 
@@ -83,8 +82,10 @@ def per_class_figure(per_class: pd.DataFrame, classes: Sequence[str]) -> Figure:
     fig = Figure(figsize=grown(SIZES["per_class_accuracy.png"], len(classes)), layout="constrained")
     ax = fig.subplots()
     recall = per_class.pivot(index="class", columns="model", values="recall")
-    colours = [MODEL_COLOURS[model] for model in recall.columns]
-    recall = recall.reindex(list(classes)[::-1]).rename(columns=MODELS)
+    colours = [MODELS[model].colour for model in recall.columns]
+    recall = recall.reindex(list(classes)[::-1]).rename(
+        columns={key: kind.title for key, kind in MODELS.items()}
+    )
     recall.plot.barh(ax=ax, width=0.8, color=colours)
     low = max(0.0, np.floor(recall.min().min() * 10 - 0.5) / 10)  # zoom in on the differences
     ax.set(title="Per-class test accuracy (recall)", xlabel="accuracy", xlim=(low, 1), ylabel="")
@@ -98,7 +99,7 @@ def misclassified_figure(
     fig = Figure(figsize=SIZES["misclassified.png"], layout="constrained")
     for subfig, (name, frame) in zip(fig.subfigures(1, 2), predictions.items(), strict=True):
         wrong = frame[frame["actual"] != frame["predicted"]].head(grid * grid)
-        subfig.suptitle(f"{MODELS[name]}: first {len(wrong)} misclassified test images")
+        subfig.suptitle(f"{MODELS[name].title}: first {len(wrong)} misclassified test images")
         axes = np.atleast_1d(subfig.subplots(grid, grid)).ravel()
         for ax in axes:
             ax.set_axis_off()

@@ -11,10 +11,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fmnist.data.dataset import MODELS, to_cnn_input, to_flat
 from fmnist.evaluation.stats import bootstrap_accuracy, mcnemar, per_class_table, summary_metrics
 from fmnist.models.cnn_file import load_cnn_model
+from fmnist.models.kinds import MODELS
 from fmnist.models.store import load_svm_model
+from fmnist.pictures.pixels import to_cnn_input, to_flat
 
 Predictor = Callable[[np.ndarray], np.ndarray]  # uint8 images (n, 28, 28) -> labels (n,)
 

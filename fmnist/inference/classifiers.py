@@ -16,20 +16,21 @@ import dataclasses
 import json
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from fmnist.data.dataset import FASHION_MNIST_CLASSES, to_cnn_input, to_flat
+from fmnist.data.fashion_mnist import FASHION_MNIST_CLASSES
 from fmnist.errors import DataError
 from fmnist.files import require_file
 from fmnist.models.cnn_file import load_cnn_model
+from fmnist.models.kinds import MODELS
 from fmnist.models.store import load_svm_model
+from fmnist.pictures.pixels import to_cnn_input, to_flat
+from fmnist.pictures.prepare import PrepareSpec
 
-MODEL_FILES = {"cnn": "models/cnn.keras", "svm": "models/svm.skops"}
-META_FILES = {"cnn": "models/cnn.json", "svm": "models/svm.json"}  # their records
-SCORE_KINDS = {"cnn": "probability", "svm": "svm_ovr_votes"}
 # what older revisions hold instead of a model file (said when --rev names one of them)
 FORMERLY = {
     "models/svm.skops": "revisions before the SVM was saved with skops hold models/svm.joblib, "
@@ -40,9 +41,10 @@ FORMERLY = {
 @dataclasses.dataclass(frozen=True)
 class Scorer:
     name: str  # cnn | svm
-    kind: str  # what the scores are (SCORE_KINDS)
+    kind: str  # what the scores are (ModelKind.score_kind)
     score: Callable[[np.ndarray], np.ndarray]
     classes: tuple[str, ...]  # the name of each score column (from the model's record)
+    prepared: PrepareSpec = PrepareSpec()  # how its training pictures were made 28x28 (ditto)
 
 
 @contextlib.contextmanager
@@ -70,8 +72,24 @@ def model_file(path: str, rev: str | None) -> Iterator[Path]:
 def model_classes(meta_path: Path, stage: str = "train") -> tuple[str, ...]:
     """The class names a model's record gives; Fashion-MNIST's for records made before the
     names were recorded (every model was a Fashion-MNIST one then)."""
-    record = json.loads(require_file(meta_path, stage).read_text())
+    return record_classes(json.loads(require_file(meta_path, stage).read_text()))
+
+
+def record_classes(record: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(record.get("classes", FASHION_MNIST_CLASSES))
+
+
+def preparation(scorers: Sequence[Scorer]) -> PrepareSpec:
+    """How the models' training pictures were prepared (their records say; the Fashion-MNIST way
+    for records made before that was recorded): a picture to classify is prepared the same."""
+    specs = {scorer.prepared for scorer in scorers}
+    if len(specs) > 1:
+        said = ", ".join(f"{s.name} {s.prepared.how} (invert {s.prepared.invert})" for s in scorers)
+        raise DataError(
+            f"the models' pictures were prepared differently ({said}): classify with one "
+            "--model at a time"
+        )
+    return specs.pop()
 
 
 def cnn_scorer(path: Path, batch_size: int = 1024) -> Scorer:
@@ -80,7 +98,7 @@ def cnn_scorer(path: Path, batch_size: int = 1024) -> Scorer:
     def score(images: np.ndarray) -> np.ndarray:
         return np.asarray(model.predict(to_cnn_input(images), batch_size=batch_size, verbose=0))
 
-    return Scorer("cnn", SCORE_KINDS["cnn"], score, ())
+    return Scorer("cnn", MODELS["cnn"].score_kind, score, ())
 
 
 def svm_scorer(path: Path) -> Scorer:
@@ -89,17 +107,19 @@ def svm_scorer(path: Path) -> Scorer:
     def score(images: np.ndarray) -> np.ndarray:
         return np.asarray(pipeline.decision_function(to_flat(images)))
 
-    return Scorer("svm", SCORE_KINDS["svm"], score, ())
+    return Scorer("svm", MODELS["svm"].score_kind, score, ())
 
 
 def load_scorers(models: list[str], rev: str | None) -> list[Scorer]:
-    """The named models (``cnn``, ``svm``) of the workspace or of ``rev``."""
+    """The named models (``cnn``, ``svm``) of the workspace or of ``rev``, each with its column
+    names and its pictures' preparation from its record."""
     loaders = {"cnn": cnn_scorer, "svm": svm_scorer}
     scorers = []
     for name in models:
-        with model_file(MODEL_FILES[name], rev) as path:
+        with model_file(MODELS[name].model_file, rev) as path:
             scorer = loaders[name](path)  # the model first: a bad model file is the error to say
-        with model_file(META_FILES[name], rev) as meta:
-            classes = model_classes(meta, f"train_{name}")
-        scorers.append(dataclasses.replace(scorer, classes=classes))
+        with model_file(MODELS[name].record_file, rev) as meta:
+            record = json.loads(require_file(meta, MODELS[name].stage).read_text())
+        prepared = PrepareSpec.from_record(record.get("prepared", {}))
+        scorers.append(dataclasses.replace(scorer, classes=record_classes(record), prepared=prepared))
     return scorers

@@ -1,6 +1,6 @@
 """What ``fmnist predict`` reads: image files, folders of them, IDX files and ``.npz`` arrays.
 
-Every input becomes :class:`Item` rows of 28x28 uint8 images (see :mod:`fmnist.inference.images`).
+Every input becomes :class:`Item` rows of 28x28 uint8 images (see :mod:`fmnist.pictures.prepare`).
 A file that cannot be read raises :class:`SkippedInput` with one line saying why; the caller
 reports it and goes on with the other files.
 """
@@ -9,26 +9,20 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import warnings
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
 
-from fmnist.data.dataset import IMAGE_SHAPE
 from fmnist.data.idx import read_idx
 from fmnist.errors import DataError
-from fmnist.inference.images import Invert, Prepared, fashion_mnist_like, to_grey
+from fmnist.pictures.pixels import IMAGE_SHAPE
+from fmnist.pictures.prepare import Prepared, PrepareSpec
+from fmnist.pictures.read import SkippedInput, picture_suffixes, read_picture
 
-MAX_PIXELS = 50_000_000  # a larger picture (e.g. 8000 x 6250) is refused, not decoded
 IDX_NAME = re.compile(r"(idx\d-ubyte|\.idx\d?)(\.gz)?$")
 ARRAY_SUFFIXES = (".npz",)
-
-
-class SkippedInput(DataError):
-    """One input file that is not read: the message says which and why."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,7 +48,7 @@ def is_idx(path: Path) -> bool:
 def is_readable_kind(path: Path) -> bool:
     """Whether a file found in a folder is one predict reads: an image, IDX or .npz file."""
     suffix = path.suffix.lower()
-    return suffix in ARRAY_SUFFIXES or is_idx(path) or suffix in Image.registered_extensions()
+    return suffix in ARRAY_SUFFIXES or is_idx(path) or suffix in picture_suffixes()
 
 
 def expand(paths: Sequence[str | Path]) -> tuple[list[Path], list[SkippedInput]]:
@@ -114,40 +108,17 @@ def read_arrays(path: Path) -> np.ndarray:
     return check_images(array, path, "the IDX array")
 
 
-def read_picture(path: Path, invert: Invert = "auto") -> np.ndarray:
-    """A picture file as a 2-D grey uint8 array, any format and size Pillow reads up to a limit
-    (``invert``: what a transparent picture is laid on, :func:`~fmnist.inference.images.to_grey`)."""
-    if path.stat().st_size == 0:
-        raise SkippedInput(f"{path}: empty file")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                pixels = image.width * image.height
-                if pixels > MAX_PIXELS:
-                    raise SkippedInput(
-                        f"{path}: {image.width}x{image.height} is too large "
-                        f"(at most {MAX_PIXELS:,} pixels)"
-                    )
-                return to_grey(ImageOps.exif_transpose(image), invert)
-    except UnidentifiedImageError:
-        raise SkippedInput(f"{path}: not an image file Pillow can read") from None
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning) as exc:  # fmt: skip
-        raise SkippedInput(f"{path}: cannot decode the image ({exc})") from None
-
-
-def read_items(path: Path, invert: Invert) -> list[Item]:
-    """Every image in one file, as the models' 28x28 input."""
+def read_items(path: Path, spec: PrepareSpec) -> list[Item]:
+    """Every image in one file, prepared by ``spec`` as the models' 28x28 input."""
     if path.suffix.lower() in ARRAY_SUFFIXES or is_idx(path):
         images = read_arrays(path)
         if not len(images):
             raise SkippedInput(f"{path}: holds no images")
-        return [Item.of(path, i, fashion_mnist_like(img, invert)) for i, img in enumerate(images)]
-    return [Item.of(path, 0, fashion_mnist_like(read_picture(path, invert), invert))]
+        return [Item.of(path, i, spec(img)) for i, img in enumerate(images)]
+    return [Item.of(path, 0, spec(read_picture(path, spec.invert)))]
 
 
-def read_all(files: Iterable[Path], invert: Invert) -> Iterator[list[Item] | SkippedInput]:
+def read_all(files: Iterable[Path], spec: PrepareSpec) -> Iterator[list[Item] | SkippedInput]:
     """:func:`read_items` of each file in order, or the :class:`SkippedInput` saying why not.
 
     One thread: decoding 10,000 small PNGs took 2.6 s so, and longer with 2 or 4 threads
@@ -155,6 +126,6 @@ def read_all(files: Iterable[Path], invert: Invert) -> Iterator[list[Item] | Ski
     """
     for path in files:
         try:
-            yield read_items(path, invert)
+            yield read_items(path, spec)
         except SkippedInput as exc:
             yield exc

@@ -5,9 +5,9 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from fmnist.data.dataset import IMAGE_SHAPE
 from fmnist.models.layers import FusedBatchNormalization, MeanOfHalves, WithMirrors
 from fmnist.params import CnnParams
+from fmnist.pictures.pixels import IMAGE_SHAPE
 
 
 def layer_filters(params: CnnParams) -> list[int]:

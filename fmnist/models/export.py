@@ -15,8 +15,8 @@ from typing import Any
 import keras
 import numpy as np
 
-from fmnist.data.dataset import to_cnn_input
 from fmnist.errors import DataError
+from fmnist.pictures.pixels import to_cnn_input
 
 SAVED_MODEL = "saved_model"
 ONNX_FILE = "cnn.onnx"

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.preprocessing import FunctionTransformer
 
-from fmnist.data.dataset import IMAGE_SHAPE
+from fmnist.pictures.pixels import IMAGE_SHAPE
 
 HOG_ORIENTATIONS = 9
 HOG_CELL = 4  # pixels per cell side

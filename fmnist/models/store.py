@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fmnist.errors import DataError, first_line
+from fmnist.models.kinds import MODELS
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
@@ -25,12 +26,10 @@ SKOPS_ID = re.compile(r'("__id__": |"file": ")(\d+)')
 SKOPS_MEMBER = re.compile(r"^()(\d+)")
 SKOPS_SCHEMA = "schema.json"
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-# model file -> the stage that writes it (its run restores the file too)
-WRITERS = {"cnn": "train_cnn", "svm": "train_svm"}
 
 
 def restore_hint(path: Path, model: str) -> str:
-    return f"run `dvc pull {path}` or `dvc repro {WRITERS[model]}` to restore it"
+    return f"run `dvc pull {path}` or `dvc repro {MODELS[model].stage}` to restore it"
 
 
 def require_model_file(path: str | Path, model: str) -> Path:

@@ -16,10 +16,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from fmnist.data.dataset import to_flat
 from fmnist.errors import ParamsError
 from fmnist.models.features import feature_transformer
 from fmnist.params import SvmParams
+from fmnist.pictures.pixels import to_flat
 
 SVC_CACHE_MB = 2000  # kernel cache: the default 200 MB makes the full-data fit ~2x slower
 

@@ -13,8 +13,13 @@ import typing
 from collections.abc import Callable
 from typing import Any, Literal
 
-from fmnist.data.dataset import IMAGE_SHAPE
 from fmnist.errors import ParamsError
+from fmnist.pictures.pixels import IMAGE_SHAPE
+
+# data.prepare and data.invert: how a picture becomes 28x28 (fmnist/pictures/prepare.py, whose
+# PREPARATIONS a test keeps equal to these)
+Preparation = Literal["fashion-mnist", "fit", "stretch"]
+Invert = Literal["auto", "yes", "no"]
 
 
 def rule(allowed: str, check: Callable[[Any], bool]) -> Any:
@@ -37,9 +42,13 @@ class DownloadParams:
 class DataParams:
     """Which images the pipeline trains on (fmnist/data/sources)."""
 
+    # each a module of fmnist/data/sources, registered there (a test keeps the two equal)
     source: Literal["fashion-mnist", "folder", "csv", "idx"]
     path: str = rule("a non-empty path (relative to the project, tracked by dvc add)", bool)
     classes: list[str]
+    prepare: Preparation  # how a picture becomes 28x28 (fmnist/pictures/prepare.py)
+    invert: Invert
+    conflicts: Literal["refuse", "drop"]  # one image under two labels: stop, or leave it out
     corrections: str  # "" = none; else a CSV in git (fmnist/data/corrections.py)
 
     def validate(self) -> None:

@@ -13,6 +13,7 @@ import pandas as pd
 
 import fmnist.report as seed_study
 from fmnist.dvc_adapter import QUERY_TIMEOUT_S, DvcError, dvc_json, read_at_rev
+from fmnist.models.kinds import MODELS
 
 
 def read_experiments(revs: Sequence[str], num: int, all_commits: bool) -> list[dict[str, Any]]:
@@ -29,7 +30,7 @@ Labelled = tuple[np.ndarray, np.ndarray]  # (predicted labels, true labels) of t
 
 def read_predictions(model: str, rev: str) -> Labelled:
     """One run's per-image predictions at ``rev`` through ``dvc.api`` (cache or remote)."""
-    spec = next(s for s in seed_study.MODELS if s.name == model)
+    spec = MODELS[model]
     try:
         text = str(read_at_rev(spec.predictions_file, rev))
     except DvcError as exc:  # not in the local cache or the remote

@@ -1,7 +1,7 @@
 """The study report's figures: the claims, a two-param sweep with every seed, a grid's heatmap.
 
 Each is 800 pixels wide at the report's 100 dpi, its axes named with their units, and each model
-drawn in its colour of every figure of the project (:data:`MODEL_COLOURS`).
+drawn in its colour of every figure of the project (:data:`fmnist.models.kinds.MODELS`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import pandas as pd
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
-from fmnist.data.dataset import MODELS
-from fmnist.evaluation.figures import MODEL_COLOURS
+from fmnist.models.kinds import MODELS
 from fmnist.report.runs import Config, rounded
 
 WIDTH = 8.0  # inches: 800 pixels at the report's dpi
@@ -50,7 +49,7 @@ def claims_figure(rows: Sequence[dict]) -> Figure | None:
     fig = Figure(figsize=(WIDTH, 0.5 * len(rows) + 1.8), layout="constrained")
     ax = fig.subplots()
     for y, row in enumerate(reversed(rows)):
-        colour = MODEL_COLOURS[row["model"]]
+        colour = MODELS[row["model"]].colour
         values = 100 * np.asarray(row["accuracies"])
         ax.scatter(values, np.full(len(values), y), s=30, color=colour, alpha=0.7, zorder=3)
         ax.plot([values.mean()] * 2, [y - 0.3, y + 0.3], color=colour, linewidth=2.5)
@@ -59,7 +58,7 @@ def claims_figure(rows: Sequence[dict]) -> Figure | None:
     ax.set_xlabel("test accuracy (%), 10,000 test images")
     ax.grid(axis="x", alpha=0.3)
     handles = [
-        ax.scatter([], [], s=30, color=MODEL_COLOURS[m], label=f"{MODELS[m]}: a seed")
+        ax.scatter([], [], s=30, color=MODELS[m].colour, label=f"{MODELS[m].title}: a seed")
         for m in dict.fromkeys(row["model"] for row in rows)
     ]
     handles += [
@@ -81,7 +80,7 @@ def sweep_figure(runs: pd.DataFrame, model: str, x: str, hue: str) -> Figure | N
     ax = fig.subplots()
     values = sorted(runs["column"].unique())
     for offset, (value, colour) in enumerate(
-        zip(values, shades(MODEL_COLOURS[model], len(values)), strict=True)
+        zip(values, shades(MODELS[model].colour, len(values)), strict=True)
     ):
         points = runs[runs["column"] == value]
         line = points.groupby("row")["accuracy"].agg(["mean", "std"]).reset_index()
@@ -99,7 +98,7 @@ def sweep_figure(runs: pd.DataFrame, model: str, x: str, hue: str) -> Figure | N
     ax.set_xticks(sorted(runs["row"].unique()))
     ax.set_xlabel(axis_name(x))
     ax.set_ylabel("test accuracy (%)")
-    ax.set_title(f"{MODELS[model]} test accuracy; small dots: single seeds")
+    ax.set_title(f"{MODELS[model].title} test accuracy; small dots: single seeds")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return fig
@@ -130,7 +129,7 @@ def heatmap_figure(means: pd.DataFrame, counts: pd.DataFrame, model: str) -> Fig
     ax.set_xlabel(axis_name(str(means.columns.name)))
     ax.set_ylabel(axis_name(str(means.index.name)))
     fig.colorbar(image, ax=ax, label="test accuracy (%)")
-    ax.set_title(f"{MODELS[model]} test accuracy, mean over seeds (one seed unless n is shown)")
+    ax.set_title(f"{MODELS[model].title} test accuracy, mean over seeds (one seed unless n is shown)")
     return fig
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from fmnist.data.dataset import MODELS
+from fmnist.models.kinds import MODELS
 from fmnist.report.claims import (
     CLAIMS,
     claims_table,
@@ -294,7 +294,7 @@ def data_versions_section(
                 seeds = result["seeds"]
                 rows.append(
                     {
-                        "model": MODELS[model],
+                        "model": MODELS[model].title,
                         "trained on": version,
                         "test labels": scored,
                         "seeds": ", ".join(map(str, seeds)),
@@ -313,7 +313,8 @@ def data_versions_section(
                 )
                 if labels_of == "b":
                     headlines.append(
-                        f"{MODELS[model]} on {version}: {result['mean_difference'] * 100:+.2f} pts "
+                        f"{MODELS[model].title} on {version}: "
+                        f"{result['mean_difference'] * 100:+.2f} pts "
                         f"on the original test labels ({comparison_verdict(result)}, "
                         f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''})"
                     )
@@ -354,7 +355,7 @@ def others_section(
         keys = varying_keys([row.config, reference])
         rows.append(
             {
-                "model": MODELS[row.model],
+                "model": MODELS[row.model].title,
                 "changes from the committed configuration": label(row.config, keys),
                 "n": row.n,
                 "seeds": ", ".join(map(str, row.seeds)),
@@ -382,7 +383,7 @@ def made_section(made: Made, runs: pd.DataFrame) -> list[str]:
         "their per-image predictions in predictions.npz.",
         "",
         f"{made.machine} Training time over the {len(runs)} distinct runs: "
-        + ", ".join(f"{MODELS[model]} {value:.1f} min" for model, value in minutes.items())
+        + ", ".join(f"{MODELS[model].title} {value:.1f} min" for model, value in minutes.items())
         + ".",
         "",
         "Runs with the same configuration and seed are one model and are counted once. std is "

@@ -9,13 +9,13 @@ SVM-only experiment carries the baseline CNN unchanged), so each is counted once
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from fmnist.errors import PipelineError
+from fmnist.models.kinds import MODELS
 
 # params upstream of both models, part of every configuration (``data`` is absent from the
 # params.yaml of older commits: their runs have no data keys)
@@ -27,19 +27,6 @@ ALPHA = 0.05
 class ReportError(PipelineError):
     """Nothing to report on, or a report option that names no param."""
 
-
-@dataclasses.dataclass(frozen=True)
-class ModelSpec:
-    name: str  # also its params section and the prefix of its seed key
-    metrics_file: str  # test metrics: STATS and test_images
-    train_file: str  # training record: where it ran (device, precision), if it says
-    predictions_file: str  # per-image predictions, for the paired tests
-
-
-MODELS = (
-    ModelSpec("cnn", "metrics/cnn.json", "metrics/cnn_train.json", "results/predictions/cnn.csv"),
-    ModelSpec("svm", "metrics/svm.json", "metrics/svm_train.json", "results/predictions/svm.csv"),
-)
 
 Config = tuple[tuple[str, Any], ...]  # sorted (dotted param key, value) pairs, hashable
 ABSENT = "–"  # shown for a key that a configuration does not have (an older params.yaml)
@@ -103,9 +90,9 @@ def collect_runs(
             path: (m or {}).get("data") or {} for path, m in (data.get("metrics") or {}).items()
         }
         found = []
-        for spec in MODELS:
+        for spec in MODELS.values():
             try:
-                config, seed = model_config(params, spec.name)
+                config, seed = model_config(params, spec.key)
                 values = {stat: float(metrics[spec.metrics_file][stat]) for stat in STATS}
                 values["test_images"] = int(metrics[spec.metrics_file]["test_images"])
                 record = metrics.get(spec.train_file) or {}
@@ -114,11 +101,11 @@ def collect_runs(
                 )
             except (KeyError, TypeError, ValueError) as exc:
                 skipped.append(
-                    f"{name}: {spec.name} skipped, not a run of this project "
+                    f"{name}: {spec.key} skipped, not a run of this project "
                     f"(no {exc} in its params.yaml or {spec.metrics_file})"
                 )
                 continue
-            found.append((spec.name, config, seed, values))
+            found.append((spec.key, config, seed, values))
         if state == "baseline" and reference is None and found:
             reference = params
         for model, config, seed, values in found:

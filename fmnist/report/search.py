@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from fmnist.evaluation.figures import MODEL_COLOURS
+from fmnist.models.kinds import MODELS
 from fmnist.report.runs import rounded
 
 SHOWN_TRIALS = 10  # the best trials in the page; every trial stays in the study's storage
@@ -58,7 +58,7 @@ def history_figure(values: Sequence[tuple[int, float]], maximize: bool, metric: 
         running = score if running is None else (max if maximize else min)(running, score)
         best.append(running)
     # the trials train CNNs: the CNN's colour of every figure; the running best in black
-    ax.plot(numbers, scores, "o", color=MODEL_COLOURS["cnn"], label="trial")
+    ax.plot(numbers, scores, "o", color=MODELS["cnn"].colour, label="trial")
     ax.step(numbers, best, where="post", color="black", label="best so far")
     ax.set(
         xlabel="trial (in the order they ran)",

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
-from fmnist.data.dataset import IMAGE_SHAPE
+from fmnist.data.dataset import Dataset
+from fmnist.data.fashion_mnist import FASHION_MNIST_CLASSES
 from fmnist.data.idx import read_idx
-from fmnist.data.sources import Dataset
 from fmnist.errors import DataError
+from fmnist.params.schema import DataParams
+from fmnist.pictures.pixels import IMAGE_SHAPE
 
 PREFIXES = {"train": "train", "test": "t10k"}
 
@@ -66,3 +68,10 @@ def read_idx_source(root: Path, classes: tuple[str, ...]) -> Dataset:
         for origin, (x, y, name) in pairs.items()
     }
     return Dataset.of_parts(parts, classes)
+
+
+def read(root: Path, params: DataParams) -> Dataset:
+    """The IDX dataset at ``data.path``: Fashion-MNIST's own files with its class names, or
+    anyone's with ``data.classes``."""
+    fashion = params.source == "fashion-mnist"
+    return read_idx_source(root, FASHION_MNIST_CLASSES if fashion else tuple(params.classes))

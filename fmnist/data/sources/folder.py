@@ -15,19 +15,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
-from fmnist.data.sources import Dataset, quoted
+from fmnist.data.dataset import Dataset, quoted
 from fmnist.errors import DataError
-from fmnist.inference.images import fashion_mnist_like
-from fmnist.inference.inputs import SkippedInput, read_picture
+from fmnist.params.schema import DataParams
+from fmnist.pictures.prepare import PrepareSpec
+from fmnist.pictures.read import SkippedInput, picture_suffixes, read_picture
 
 GIVEN_APART = ("train", "test")
-
-
-def picture_suffixes() -> frozenset[str]:
-    """The file extensions Pillow decodes (lower case, with the dot)."""
-    return frozenset(suffix.lower() for suffix in Image.registered_extensions())
 
 
 def class_folders(root: Path) -> list[Path]:
@@ -57,8 +52,15 @@ def layout(root: Path) -> dict[str, Path]:
     return {"pool": root}
 
 
-def read_folder(root: Path) -> Dataset:
-    """Every picture of the folder dataset at ``root``, prepared as the models' 28x28 input."""
+def read(root: Path, params: DataParams) -> Dataset:
+    """The folder dataset at ``data.path``, prepared as ``data.prepare`` and ``data.invert`` say."""
+    return read_folder(root, PrepareSpec(params.prepare, params.invert))
+
+
+def read_folder(root: Path, spec: PrepareSpec | None = None) -> Dataset:
+    """Every picture of the folder dataset at ``root``, prepared by ``spec`` (the Fashion-MNIST
+    way by default) as the models' 28x28 input."""
+    spec = spec or PrepareSpec()
     if not root.is_dir():
         raise DataError(f"{root}: data.source 'folder' needs a folder of class sub-folders")
     suffixes = picture_suffixes()
@@ -95,7 +97,7 @@ def read_folder(root: Path) -> Dataset:
     unreadable = []
     for i, (_, _, path) in enumerate(files):
         try:
-            images[i] = fashion_mnist_like(read_picture(path)).image
+            images[i] = spec(read_picture(path, spec.invert)).image
         except SkippedInput as exc:
             unreadable.append(str(exc))
     if unreadable:

@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fmnist.data.dataset import IMAGE_SHAPE
-from fmnist.data.sources import Dataset
+from fmnist.data.dataset import Dataset
 from fmnist.errors import DataError
+from fmnist.params.schema import DataParams
+from fmnist.pictures.pixels import IMAGE_SHAPE
 
 PIXELS = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
 COLUMNS = 1 + PIXELS
@@ -107,3 +108,8 @@ def read_csv_source(path: Path, classes: tuple[str, ...]) -> Dataset:
         images, labels = read_csv_file(file, classes)
         parts[origin] = (images, labels, [f"{file}:{_line(i)}" for i in range(len(labels))])
     return Dataset.of_parts(parts, classes)
+
+
+def read(path: Path, params: DataParams) -> Dataset:
+    """The CSV dataset at ``data.path``, its labels naming ``data.classes``."""
+    return read_csv_source(path, tuple(params.classes))

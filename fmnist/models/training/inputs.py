@@ -8,7 +8,7 @@ import numpy as np
 import tensorflow as tf
 
 from fmnist.data.augment import epoch_images
-from fmnist.data.dataset import to_cnn_input
+from fmnist.pictures.pixels import to_cnn_input
 
 # Training steps Keras runs per call into the graph: fewer Python round trips per epoch
 # (README "Speed"); the numbers are those of one step at a time.

@@ -1,4 +1,18 @@
-"""A picture of any size and colour -> a Fashion-MNIST-like 28x28 uint8 image.
+"""A grey picture of any size -> the models' 28x28 uint8 image, by one of three preparations.
+
+``data.prepare`` chooses one for a folder dataset, and the model's record keeps the choice, so
+``fmnist predict`` prepares a picture as the model's training pictures were prepared:
+
+- ``fashion-mnist`` (:func:`fashion_mnist_like`): the dataset's own conversion of product
+  photos (below): trimmed to the item, its background made black, centred. For product photos,
+  and for Fashion-MNIST's own images, which it leaves as they are;
+- ``fit`` (:func:`fit`): the whole picture scaled to fit 28x28 with its aspect kept, padded with
+  its own background, nothing trimmed: for pictures whose frame is part of the data (digits,
+  letters, scans, anything already framed);
+- ``stretch`` (:func:`stretch`): the whole picture scaled to 28x28, its aspect not kept.
+
+Each makes the item light on a dark background when the picture's border is light (``invert``
+``auto``; ``yes`` and ``no`` force it), as Fashion-MNIST's images are.
 
 Fashion-MNIST's README says how its images were made from product photos (dark items on
 white): trim the edges close to the corner pixels' colour (within 5% of the maximum
@@ -23,15 +37,16 @@ warning. What each step is worth, measured on families of pictures: docs/models.
 from __future__ import annotations
 
 import dataclasses
-from typing import Literal
+from collections.abc import Callable, Mapping
+from typing import Any, get_args
 
 import numpy as np
 from PIL import Image, ImageFilter
 
-from fmnist.data.dataset import IMAGE_SHAPE
+from fmnist.params.schema import Invert, Preparation
+from fmnist.pictures.pixels import IMAGE_SHAPE
 
-Invert = Literal["auto", "yes", "no"]
-INVERT_CHOICES: tuple[str, ...] = ("auto", "yes", "no")
+INVERT_CHOICES: tuple[str, ...] = get_args(Invert)
 LIGHT_BORDER = 128  # a background brighter than this (0-255) is light: the item is darker
 TRIM_TOLERANCE = 0.05 * 255  # the dataset's trim: within 5% of the maximum intensity
 NOISE_SIGMAS = 4.0  # ... or within this many standard deviations of the picture's noise
@@ -40,7 +55,6 @@ MAD_TO_SIGMA = 1.4826  # median absolute deviation -> standard deviation of a no
 # strengths and radii tried, each within noise of the others, and all 0.5-3 points better
 # than none on the families of docs/models.md
 SHARPEN = ImageFilter.UnsharpMask(radius=1, percent=50, threshold=0)
-SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,6 +64,11 @@ class Prepared:
     image: np.ndarray  # (28, 28) uint8, light item on black
     inverted: bool  # the background was light: the item was darker than it
     warning: str | None = None  # said on stderr: e.g. a picture that is all background
+
+    @property
+    def empty(self) -> bool:
+        """Nothing left to see: every pixel of the prepared image has one grey level."""
+        return bool(self.image.min() == self.image.max())
 
 
 def border_pixels(grey: np.ndarray) -> np.ndarray:
@@ -76,35 +95,6 @@ def should_invert(background: float, invert: Invert) -> bool:
     if invert == "auto":
         return background > LIGHT_BORDER
     return invert == "yes"
-
-
-def without_transparency(image: Image.Image, backdrop: int) -> np.ndarray:
-    """A picture with an alpha channel as grey uint8, laid on a ``backdrop`` grey level (what
-    lies under a transparent pixel, often black from a cut-out tool, does not count)."""
-    rgba = image.convert("RGBA")
-    grey = np.asarray(rgba.convert("RGB").convert("L"), dtype=np.float32)
-    alpha = np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255
-    return np.clip(np.round(grey * alpha + backdrop * (1 - alpha)), 0, 255).astype(np.uint8)
-
-
-def to_grey(image: Image.Image, invert: Invert = "auto") -> np.ndarray:
-    """Any Pillow image as a 2-D uint8 array. A picture with transparency is laid on white, as
-    the dataset's product photos were (a cut-out product photo is then that photo), or on
-    black with ``invert`` 'no' (a light item, in the dataset's own tones, on transparency).
-    16-bit pixels are scaled to 0-255 (Pillow's own conversion would clip them), float pixels
-    in [0, 1] too."""
-    if image.mode in SIXTEEN_BIT_MODES:
-        pixels = np.asarray(image, dtype=np.float64)
-        if image.mode != "I" or pixels.max(initial=0) > 255:
-            pixels = pixels / 257  # 65535 -> 255
-        return np.clip(np.round(pixels), 0, 255).astype(np.uint8)
-    if image.mode == "F":
-        pixels = np.asarray(image, dtype=np.float64)
-        scale = 255 if pixels.size and pixels.max() <= 1 else 1
-        return np.clip(np.round(pixels * scale), 0, 255).astype(np.uint8)
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        return without_transparency(image, 0 if invert == "no" else 255)
-    return np.asarray(image.convert("L"), dtype=np.uint8)
 
 
 def contrast_scale(background: float, inverted: bool) -> float:
@@ -135,20 +125,36 @@ def item_box(item: np.ndarray, threshold: float) -> tuple[slice, slice] | None:
     return slice(rows[0], rows[-1] + 1 + pad), slice(cols[0], cols[-1] + 1 + pad)
 
 
+def fitted_size(shape: tuple[int, ...]) -> tuple[int, int]:
+    """(width, height) of a picture of ``shape`` (height, width) scaled so that its longest edge
+    is 28, its aspect kept."""
+    height, width = shape
+    scale = IMAGE_SHAPE[0] / max(height, width)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def resized(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """A picture (uint8 or float) resized to ``size`` (width, height): Lanczos when shrinking,
+    bicubic to enlarge."""
+    shrinking = max(size) <= max(pixels.shape)
+    method = Image.Resampling.LANCZOS if shrinking else Image.Resampling.BICUBIC
+    return np.asarray(Image.fromarray(pixels).resize(size, method))
+
+
+def on_canvas(small: np.ndarray, fill: int) -> np.ndarray:
+    """``small`` (uint8, at most 28x28) centred on a 28x28 canvas of grey level ``fill``."""
+    canvas = np.full(IMAGE_SHAPE, fill, np.uint8)
+    height, width = small.shape
+    top, left = (IMAGE_SHAPE[0] - height) // 2, (IMAGE_SHAPE[1] - width) // 2
+    canvas[top : top + height, left : left + width] = small
+    return canvas
+
+
 def centred(item: np.ndarray) -> np.ndarray:
     """``item`` (float, light on black) as the dataset makes its images: the longest edge resized
-    to 28 (Lanczos when shrinking, bicubic to enlarge), sharpened (:data:`SHARPEN`), centred on
-    black; uint8."""
-    height, width = item.shape
-    scale = IMAGE_SHAPE[0] / max(height, width)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    method = Image.Resampling.LANCZOS if scale <= 1 else Image.Resampling.BICUBIC
-    small = np.clip(np.round(np.asarray(Image.fromarray(item).resize(size, method))), 0, 255)
-    sharp = np.asarray(Image.fromarray(small.astype(np.uint8)).filter(SHARPEN))
-    canvas = np.zeros(IMAGE_SHAPE, np.uint8)
-    top, left = (IMAGE_SHAPE[0] - size[1]) // 2, (IMAGE_SHAPE[1] - size[0]) // 2
-    canvas[top : top + size[1], left : left + size[0]] = sharp
-    return canvas
+    to 28 (:func:`resized`), sharpened (:data:`SHARPEN`), centred on black; uint8."""
+    small = np.clip(np.round(resized(item, fitted_size(item.shape))), 0, 255)
+    return on_canvas(np.asarray(Image.fromarray(small.astype(np.uint8)).filter(SHARPEN)), 0)
 
 
 def fashion_mnist_like(grey: np.ndarray, invert: Invert = "auto") -> Prepared:
@@ -168,3 +174,61 @@ def fashion_mnist_like(grey: np.ndarray, invert: Invert = "auto") -> Prepared:
     else:
         item = item[box]
     return Prepared(centred(item), inverted, warning)
+
+
+def light_on_dark(grey: np.ndarray, invert: Invert) -> tuple[np.ndarray, float, bool]:
+    """The picture negated where ``invert`` decides so (the background's grey level, the border's
+    median, decides 'auto'), its background level after that, and whether it was negated."""
+    background = background_level(grey)
+    inverted = should_invert(background, invert)
+    if inverted:
+        return 255 - grey, 255 - background, True
+    return grey, background, False
+
+
+def fit(grey: np.ndarray, invert: Invert = "auto") -> Prepared:
+    """The whole picture, light on dark, scaled so its longest edge is 28 (aspect kept) and
+    centred on its own background grey: nothing trimmed, no contrast changed."""
+    pixels, background, inverted = light_on_dark(grey, invert)
+    if pixels.shape == IMAGE_SHAPE:
+        return Prepared(pixels, inverted)
+    return Prepared(
+        on_canvas(resized(pixels, fitted_size(pixels.shape)), round(background)), inverted
+    )
+
+
+def stretch(grey: np.ndarray, invert: Invert = "auto") -> Prepared:
+    """The whole picture, light on dark, scaled to 28x28 whatever its aspect."""
+    pixels, _, inverted = light_on_dark(grey, invert)
+    if pixels.shape == IMAGE_SHAPE:
+        return Prepared(pixels, inverted)
+    return Prepared(resized(pixels, IMAGE_SHAPE[::-1]), inverted)
+
+
+PREPARATIONS: dict[str, Callable[[np.ndarray, Invert], Prepared]] = {
+    "fashion-mnist": fashion_mnist_like,
+    "fit": fit,
+    "stretch": stretch,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class PrepareSpec:
+    """How pictures are made 28x28: ``data.prepare`` and ``data.invert``, as the split stage
+    applies them and as a model's record keeps them for ``fmnist predict``."""
+
+    how: Preparation = "fashion-mnist"
+    invert: Invert = "auto"
+
+    def __call__(self, grey: np.ndarray) -> Prepared:
+        """``grey`` (2-D uint8) prepared by :data:`PREPARATIONS` ``[how]``."""
+        return PREPARATIONS[self.how](grey, self.invert)
+
+    def to_record(self) -> dict[str, str]:
+        return {"prepare": self.how, "invert": self.invert}
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> PrepareSpec:
+        """The spec a record (a model's, the split's) gives; records written before pictures had
+        a choice of preparation were all prepared the Fashion-MNIST way."""
+        return cls(record.get("prepare", cls.how), record.get("invert", cls.invert))
