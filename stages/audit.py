@@ -20,7 +20,7 @@ import pandas as pd
 
 from fmnist.audit.findings import Pool, closest_pairs_gallery, excluded_rows, label_issue_gallery
 from fmnist.audit.run import audit_pool
-from fmnist.data.split_files import SPLITS, load_classes, load_excluded, load_split
+from fmnist.data.split_files import EXCLUSIONS, SPLITS, load_classes, load_excluded, load_split
 from fmnist.files import atomic_path, write_json
 from fmnist.params import load_params
 from fmnist.stage_runner import run_stage
@@ -40,7 +40,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     audit = audit_pool(pool, params)
     excluded = excluded_rows(*load_excluded(args.split), classes)
     findings = pd.concat([audit.findings, excluded], ignore_index=True)
-    summary = audit.summary | {"excluded": excluded["kind"].value_counts().to_dict()}
+    found = excluded["kind"].value_counts()
+    summary = audit.summary | {"excluded": {kind: int(found.get(kind, 0)) for kind in EXCLUSIONS}}
     with atomic_path(args.out) as tmp:
         tmp.mkdir()
         findings.to_csv(Path(tmp) / "findings.csv", index=False)

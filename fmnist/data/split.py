@@ -36,14 +36,11 @@ from fmnist.data.dataset import (
     quoted,
 )
 from fmnist.data.sources import read_dataset
-from fmnist.data.split_files import SPLITS
+from fmnist.data.split_files import CONFLICT, EMPTY, EXCLUSIONS, SPLITS
 from fmnist.errors import DataError, ParamsError
 from fmnist.params import Params
 
 LEFT_OUT = ""  # an image train_limit did not keep
-# why the split excluded an image: nothing to see once prepared; its content under two labels
-EMPTY, CONFLICT = "empty", "label_conflict"
-EXCLUSIONS = (EMPTY, CONFLICT)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,10 +13,12 @@ from fmnist.files import require_file
 
 SPLITS = ("train", "val", "test")  # the split stage's files: <split_dir>/<name>.npz
 CLASSES_FILE = "classes.json"  # in the split directory: the class names, in label order
-EXCLUDED = "excluded.npz"  # ... the images left out before the split (their reasons: the CSV)
-PREPARED_FILE = (
-    "prepared.json"  # ... and how its pictures were made 28x28 (data.prepare, data.invert)
-)
+EXCLUDED = "excluded.npz"  # ... the images left out before the split, and why
+# how its pictures were made 28x28 (data.prepare, data.invert)
+PREPARED_FILE = "prepared.json"
+# why the split excluded an image: nothing to see once prepared; its content under two labels
+EMPTY, CONFLICT = "empty", "label_conflict"
+EXCLUSIONS = (EMPTY, CONFLICT)
 
 
 def save_split(path: str | Path, images: np.ndarray, labels: np.ndarray) -> None:
