@@ -265,3 +265,37 @@ def test_data_params_are_checked_up_front(params_file, data, message):
 
     with pytest.raises(ParamsError, match=message):
         load_params(params_file(data=data))
+
+
+def test_conflicts_dropped_are_named_listed_counted_and_shown_by_the_audit(
+    tmp_path, params_file, caplog
+):
+    from fmnist.audit.findings import excluded_rows
+    from fmnist.data.split_files import load_excluded
+
+    root = tmp_path / "own"
+    write_folder(root, {"a": 20, "b": 20})
+    (root / "b" / "copy.png").write_bytes((root / "a" / "0.png").read_bytes())
+    Image.new("L", (40, 30), 255).save(root / "a" / "blank.png")  # nothing left once prepared
+    data = {"source": "folder", "path": str(root), "classes": [], "conflicts": "drop"}
+    params = params_file(data=data, split={"train_limit": 0})
+    out, metrics, excluded = tmp_path / "split", tmp_path / "data.json", tmp_path / "excluded.csv"
+    argv = ["--params", str(params), "--out", str(out), "--metrics", str(metrics)]
+    assert run_stage(split_stage.main, [*argv, "--excluded", str(excluded)]) == 0
+    rows = excluded.read_text().splitlines()
+    assert rows[0] == "name,image,label,reason" and len(rows) == 4
+    assert [row.split(",")[3] for row in rows[1:]] == ["label_conflict", "empty", "label_conflict"]
+    assert {row.split(",")[0] for row in rows[1:]} == {
+        f"{root}/a/0.png", f"{root}/a/blank.png", f"{root}/b/copy.png"
+    }
+    counts = json.loads(metrics.read_text())
+    assert counts["excluded"] == {"empty": 1, "label_conflict": 2}
+    assert sum(counts[s]["total"] for s in ("train", "val", "test")) == 40 - 1
+    logged = [r.getMessage() for r in caplog.records if r.getMessage().startswith("excluded")]
+    assert len(logged) == 3 and f"{root}/b/copy.png (b, image " in logged[2]
+    findings = excluded_rows(*load_excluded(out), load_classes(out))
+    assert findings[["split", "kind", "given_label"]].values.tolist() == [
+        ["excluded", "label_conflict", "a"], ["excluded", "empty", "a"],
+        ["excluded", "label_conflict", "b"],
+    ]  # fmt: skip
+    assert findings["image"][0] == findings["image"][2]

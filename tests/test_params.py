@@ -202,3 +202,24 @@ def test_dvc_rewrites_the_committed_params_file_byte_for_byte(tmp_path):
     copy.write_text((ROOT / "params.yaml").read_text())
     apply_overrides(copy, ["cnn.seed=42", "svm.C=10.0"])  # what -S does, values unchanged
     assert copy.read_text() == (ROOT / "params.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"prepare": "crop"},
+            "data.prepare = 'crop' is not allowed; expected one of 'fashion-mnist', 'fit', 'stretch'",
+        ),
+        ({"invert": "x"}, "data.invert = 'x' is not allowed; expected one of 'auto', 'yes', 'no'"),
+        ({"conflicts": "keep"}, "data.conflicts = 'keep' is not allowed; expected one of 'refuse'"),
+    ],
+)
+def test_bad_data_values_name_key_value_and_allowed(changes, message):
+    with pytest.raises(ParamsError, match="^" + message.replace("(", r"\(").replace(")", r"\)")):
+        project_params(data=changes)
+
+
+def test_an_unquoted_yes_or_no_is_the_choice_it_reads_as():
+    assert project_params(data={"invert": yaml.safe_load("yes")}).data.invert == "yes"
+    assert project_params(data={"invert": yaml.safe_load("no")}).data.invert == "no"

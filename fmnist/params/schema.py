@@ -47,9 +47,13 @@ class DataParams:
     path: str = rule("a non-empty path (relative to the project, tracked by dvc add)", bool)
     classes: list[str]
     prepare: Preparation  # how a picture becomes 28x28 (fmnist/pictures/prepare.py)
-    invert: Invert
+    invert: Invert | bool  # YAML reads an unquoted yes / no as true / false: the same here
     conflicts: Literal["refuse", "drop"]  # one image under two labels: stop, or leave it out
     corrections: str  # "" = none; else a CSV in git (fmnist/data/corrections.py)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.invert, bool):
+            object.__setattr__(self, "invert", "yes" if self.invert else "no")
 
     def validate(self) -> None:
         if self.source in ("csv", "idx"):
