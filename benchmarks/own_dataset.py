@@ -5,18 +5,18 @@ user would bring them, with each picture preparation.
         [--sheet DIR] [--keep DIR] [-S cnn.augment_flip=false ...]
 
 scikit-learn ships the UCI optical digits (1,797 8x8 images, 10 classes, values 0-16) inside its
-wheel (``sklearn.datasets.load_digits``, no download). This script copies the project's
-committed files into a temporary git repo and writes the digits as a folder dataset
+wheel (``sklearn.datasets.load_digits``, no download). This script copies the project's committed
+files into a temporary git repo and writes the digits as a folder dataset
 (``data/own/<digit>/<n>.<format>``) the way people's folders come: light digits on black, 0-16
-scaled to 0-255, each picture in one of six formats (png, jpg, gif, webp, bmp, tiff, in turn)
-and at one of ``--sides`` in turn (default 8, 16, 28, 32 and 64 px, enlarged bicubically). It ``dvc add``s the
-folder, sets ``data.source: folder`` and ``data.conflicts: drop`` (pictures that become one
-28x28 image under two labels are left out, each named), then for each ``--prepare`` sets
-``data.prepare`` and runs ``dvc repro`` with every other param at its default (or as ``-S``
-sets it). For each it prints the split's counts, what was excluded, both models' test accuracy
-and macro-F1, the training seconds and the wall time of ``dvc repro``; first the CPU, cores,
-commit and date. ``--sheet DIR`` draws ``DIR/digits_<prepare>.png``: the first ten training
-images of each class as the split wrote them.
+scaled to 0-255, each picture in one of six formats (png, jpg, gif, webp, bmp, tiff, in turn) and
+at one of ``--sides`` in turn (default 8, 16, 28, 32 and 64 px, enlarged bicubically). It ``dvc
+add``s the folder, sets ``data.source: folder`` and ``data.conflicts: drop`` (pictures that become
+one 28x28 image under two labels are left out, each named), then for each ``--prepare`` sets
+``data.prepare`` and runs ``dvc repro`` with every other param at its default (or as ``-S`` sets
+it). For each it prints the split's counts, what was excluded, both models' test accuracy and
+macro-F1, the training seconds and the wall time of ``dvc repro``; first the CPU, cores, commit
+and date. ``--sheet DIR`` draws ``DIR/digits_<prepare>.png``: the first ten training images of
+each class as the split wrote them.
 """
 
 from __future__ import annotations
