@@ -286,7 +286,9 @@ def test_conflicts_dropped_are_named_listed_counted_and_shown_by_the_audit(
     assert rows[0] == "name,image,label,reason" and len(rows) == 4
     assert [row.split(",")[3] for row in rows[1:]] == ["label_conflict", "empty", "label_conflict"]
     assert {row.split(",")[0] for row in rows[1:]} == {
-        f"{root}/a/0.png", f"{root}/a/blank.png", f"{root}/b/copy.png"
+        f"{root}/a/0.png",
+        f"{root}/a/blank.png",
+        f"{root}/b/copy.png",
     }
     counts = json.loads(metrics.read_text())
     assert counts["excluded"] == {"empty": 1, "label_conflict": 2}
