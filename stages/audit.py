@@ -6,7 +6,8 @@ and across splits, label-issue candidates (cleanlab on out-of-fold probabilities
 ``audit.folds`` folds) and class balance; and, from the split's ``excluded.npz``, the images the
 split left out (empty once prepared, or one content under two labels), one row each. Writes the
 findings table, the counts (which publish copies to metrics/audit.json) and two galleries that
-``dvc plots show`` shows; see docs/audit.md.
+``dvc plots show`` shows, and the out-of-fold probabilities (``probabilities.npz``) that ``fmnist
+review`` shows; see docs/audit.md.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from fmnist.audit.findings import Pool, closest_pairs_gallery, excluded_rows, label_issue_gallery
@@ -46,6 +48,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         tmp.mkdir()
         findings.to_csv(Path(tmp) / "findings.csv", index=False)
         write_json(Path(tmp) / "counts.json", summary)
+        # the out-of-fold probabilities, in the pool's order (train, val, test): fmnist review
+        np.savez_compressed(
+            Path(tmp) / "probabilities.npz", probabilities=audit.probabilities.astype(np.float32)
+        )
         label_issue_gallery(findings, pool, params.gallery_size).savefig(
             Path(tmp) / "label_issues.png", dpi=100
         )

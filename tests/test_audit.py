@@ -116,6 +116,14 @@ def test_corrections_relabel_and_drop_every_copy_of_an_image(tmp_path):
     fixed = apply_corrections(data, read_corrections(path), str(path))
     assert len(fixed) == 5 and ids[5] not in set(image_ids(fixed.images))
     assert fixed.labels.tolist() == [2, 1, 2, 0, 1]
+    # the review's columns, and its keep decisions, which change nothing
+    path.write_text(
+        "image,action,new_label,reason,reviewer,time\n"
+        f"{ids[0]},relabel,c,looks like a c,ann,2026-12-07T10:00:00Z\n"
+        f"{ids[1]},keep,,reviewed: the label is right,bob,2026-12-07T10:01:00Z\n"
+    )
+    kept = apply_corrections(data, read_corrections(path), str(path))
+    assert len(kept) == 6 and kept.labels.tolist() == [2, 1, 2, 0, 1, 2]
 
 
 @pytest.mark.parametrize(
@@ -127,8 +135,9 @@ def test_corrections_relabel_and_drop_every_copy_of_an_image(tmp_path):
             r"1 corrected image\(s\) are not in the data, e\.g\. 0123456789abcdef",
         ),
         (["{0},relabel,zebra,x"], r"new_label 'zebra' is not a class of the data \(a, b, c\)"),
-        (["{0},rename,c,x"], r"line 2: action 'rename' is not relabel or drop"),
+        (["{0},rename,c,x"], r"line 2: action 'rename' is not relabel, drop or keep"),
         (["{0},relabel,,x"], r"line 2: relabel needs a new_label"),
+        (["{0},keep,a,x"], r"line 2: keep takes no new_label \(got 'a'\)"),
         (["{0},relabel,c,"], r"line 2: every correction needs a reason"),
     ],
 )

@@ -18,7 +18,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("fmnist.data",),
     ("fmnist.models",),
     ("fmnist.inference", "fmnist.evaluation", "fmnist.audit"),
-    ("fmnist.search", "fmnist.report"),
+    ("fmnist.search", "fmnist.report", "fmnist.review"),
     ("fmnist.console", "fmnist.testing", "fmnist.__main__", "fmnist"),
 ]  # fmt: skip
 

@@ -6,6 +6,7 @@
     fmnist gate [BASELINE]                           the accuracy gate: exit 1 on a regression
     fmnist ci-report [BASELINE]                      the CI report (build/ci-report/report.md)
     fmnist data diff [OLD [NEW]]                     what changed in the data, image by image
+    fmnist review                                    decide the audit's findings on a page
     fmnist --version
 
 One module per sub-command (``add_arguments``, ``run``, ``HELP``); each imports what its work
@@ -32,6 +33,7 @@ COMMANDS = {
     "gate": "gate",
     "ci-report": "ci_report",
     "data": "data",
+    "review": "review",
 }
 
 

@@ -1,10 +1,12 @@
 """Corrections to a dataset, reviewed like code: a CSV file in git that the split stage applies.
 
 Columns: ``image`` (the content id :func:`fmnist.data.content.image_ids` gives, as the audit's
-findings table and ``fmnist data diff`` show it), ``action`` (``relabel`` or ``drop``),
-``new_label`` (a class name, for relabel; empty for drop) and ``reason`` (free text, required).
-A correction is a commit, and ``fmnist data diff`` shows what it changed. ``data.corrections``
-names the file; an empty value is the data as it came.
+findings table and ``fmnist data diff`` show it), ``action`` (``relabel``, ``drop``, or ``keep``:
+reviewed and left as it is, which the split ignores), ``new_label`` (a class name, for relabel;
+empty otherwise) and ``reason`` (free text, required); ``fmnist review`` adds ``reviewer`` and
+``time`` (who decided, when, in UTC), which a file may have or not. A correction is a commit,
+and ``fmnist data diff`` shows what it changed. ``data.corrections`` names the file; an empty
+value is the data as it came.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from fmnist.data.dataset import Dataset
 from fmnist.errors import DataError
 
 COLUMNS = ["image", "action", "new_label", "reason"]
-ACTIONS = ("relabel", "drop")
+REVIEW_COLUMNS = [*COLUMNS, "reviewer", "time"]  # as fmnist review writes it
+ACTIONS = ("relabel", "drop", "keep")
 
 
 def read_corrections(path: str | Path) -> pd.DataFrame:
@@ -31,18 +34,21 @@ def read_corrections(path: str | Path) -> pd.DataFrame:
         raise DataError(f"{path}: not found (data.corrections)") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{path}: not a corrections CSV ({str(exc).strip()})") from None
-    if list(table.columns) != COLUMNS:
+    if list(table.columns) not in (COLUMNS, REVIEW_COLUMNS):
         raise DataError(
-            f"{path}: the header must be {','.join(COLUMNS)}, not {','.join(table.columns)}"
+            f"{path}: the header must be {','.join(COLUMNS)} (and, optionally, reviewer,time), "
+            f"not {','.join(table.columns)}"
         )
     for row, record in enumerate(table.to_dict(orient="records"), start=2):
         where = f"{path}: line {row}"
         if record["action"] not in ACTIONS:
-            raise DataError(f"{where}: action {record['action']!r} is not relabel or drop")
+            raise DataError(f"{where}: action {record['action']!r} is not relabel, drop or keep")
         if record["action"] == "relabel" and not record["new_label"]:
             raise DataError(f"{where}: relabel needs a new_label")
-        if record["action"] == "drop" and record["new_label"]:
-            raise DataError(f"{where}: drop takes no new_label (got {record['new_label']!r})")
+        if record["action"] != "relabel" and record["new_label"]:
+            raise DataError(
+                f"{where}: {record['action']} takes no new_label (got {record['new_label']!r})"
+            )
         if not record["reason"].strip():
             raise DataError(f"{where}: every correction needs a reason")
     twice = table["image"][table["image"].duplicated()]
