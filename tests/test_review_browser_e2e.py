@@ -182,10 +182,13 @@ def test_a_review_by_keyboard_survives_reload_and_sigkill_and_is_the_next_data_v
 
     summary = project.run(*FMNIST, "review", "--summary").stdout
     assert summary.splitlines()[0] == (
-        f"review: 10 of {len(items)} findings decided, in data/corrections/review.csv: "
-        f"{sum(a == 'relabel' for _, a, _ in expected)} relabel, "
-        f"{sum(a == 'drop' for _, a, _ in expected)} drop, {sum(a == 'keep' for _, a, _ in expected)} keep"
+        f"review: 10 of {len(items)} findings decided, in data/corrections/review.csv "
+        f"({len(expected)} rows: {sum(a == 'relabel' for _, a, _ in expected)} relabel, "
+        f"{sum(a == 'drop' for _, a, _ in expected)} drop, "
+        f"{sum(a == 'keep' for _, a, _ in expected)} keep)"
     )
+    removed_n = sum(a == "drop" for _, a, _ in expected)
+    assert f"the version they make: 1501 -> {1501 - removed_n} images; {removed_n} removed" in summary
     assert "  dvc exp run -n reviewed -S data.corrections=data/corrections/review.csv" in summary
     project.set_params(data={"corrections": "data/corrections/review.csv"})
     diff = json.loads(project.run(*FMNIST, "data", "diff", "--json").stdout)

@@ -33,7 +33,6 @@ from fmnist.review.ledger import Decision, Ledger, ReviewError
 PAGE = Path(__file__).with_name("page.html")
 TOKEN_COOKIE = "fmnist_review_token"
 IMAGE_ID = re.compile(r"^[0-9a-f]{16}$")
-IMAGE_SCALE = 8  # a 28x28 image is sent as 224x224 nearest-neighbour pixels (never blurred)
 MAX_BODY = 1_000_000  # bytes of a request's JSON
 
 
@@ -55,11 +54,9 @@ def decision_answer(ledger: Ledger, decision: Decision) -> dict[str, Any]:
 
 
 def png(pixels) -> bytes:
-    image = PILImage.fromarray(pixels).resize(
-        (pixels.shape[1] * IMAGE_SCALE, pixels.shape[0] * IMAGE_SCALE), PILImage.Resampling.NEAREST
-    )
+    """The image as it is, 28x28: the page enlarges it with its pixels kept (CSS pixelated)."""
     out = io.BytesIO()
-    image.save(out, "PNG", optimize=False, compress_level=1)
+    PILImage.fromarray(pixels).save(out, "PNG")
     return out.getvalue()
 
 

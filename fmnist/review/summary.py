@@ -61,8 +61,9 @@ def summary_text(summary: dict[str, Any]) -> str:
     """The summary as ``fmnist review --summary`` prints it."""
     lines = [
         f"review: {summary['progress']['reviewed']} of {summary['progress']['total']} findings "
-        f"decided, in {summary['corrections']}: "
+        f"decided, in {summary['corrections']} ({sum(summary['decisions'].values())} rows: "
         + ", ".join(f"{n} {action}" for action, n in summary["decisions"].items())
+        + ")"
     ]
     if summary.get("warning"):
         lines.append(f"warning: {summary['warning']}")
