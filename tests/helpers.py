@@ -71,6 +71,15 @@ def read_data(source: str, path: Path, classes: Sequence[str] = (), **data: Any)
     return check_dataset(read_dataset(project_params(data=values).data), str(path))
 
 
+def split_args(params: Path, folder: Path) -> list[str]:
+    """The split stage's arguments: ``params``, and its outputs in ``folder``: split/ (the
+    arrays), data.json (the counts), excluded.csv (the images left out)."""
+    return [
+        "--params", str(params), "--out", str(folder / "split"),
+        "--metrics", str(folder / "data.json"), "--excluded", str(folder / "excluded.csv"),
+    ]  # fmt: skip
+
+
 def write_params(path: Path, source: Path, /, **changes: dict[str, Any]) -> Path:
     """Write the params of ``source`` with changes applied to ``path``; return ``path``."""
     params = raw_params(source, **changes)

@@ -14,7 +14,7 @@ from fmnist.pictures.prepare import fashion_mnist_like
 from fmnist.pictures.read import read_picture
 from fmnist.stage_runner import run_stage
 from stages import split as split_stage
-from tests.helpers import balanced_labels, read_data, synthetic_images
+from tests.helpers import balanced_labels, read_data, split_args, synthetic_images
 
 FORMATS = ("png", "jpg", "bmp", "gif", "webp", "tiff")
 
@@ -108,16 +108,7 @@ def test_the_split_stage_on_47_classes_writes_their_names_and_counts(tmp_path, p
     assert (
         run_stage(
             split_stage.main,
-            [
-                "--params",
-                str(params),
-                "--out",
-                str(out),
-                "--metrics",
-                str(metrics),
-                "--excluded",
-                str(tmp_path / "excluded.csv"),
-            ],
+            split_args(params, tmp_path),
         )
         == 0
     )
@@ -223,16 +214,7 @@ def test_a_bad_dataset_leaves_no_split_behind(tmp_path, params_file, capsys):
     out, metrics = tmp_path / "split", tmp_path / "data.json"
     code = run_stage(
         split_stage.main,
-        [
-            "--params",
-            str(params),
-            "--out",
-            str(out),
-            "--metrics",
-            str(metrics),
-            "--excluded",
-            str(tmp_path / "excluded.csv"),
-        ],
+        split_args(params, tmp_path),
     )
     assert code == 2
     assert capsys.readouterr().err.strip().splitlines() == [
@@ -280,8 +262,7 @@ def test_conflicts_dropped_are_named_listed_counted_and_shown_by_the_audit(
     data = {"source": "folder", "path": str(root), "classes": [], "conflicts": "drop"}
     params = params_file(data=data, split={"train_limit": 0})
     out, metrics, excluded = tmp_path / "split", tmp_path / "data.json", tmp_path / "excluded.csv"
-    argv = ["--params", str(params), "--out", str(out), "--metrics", str(metrics)]
-    assert run_stage(split_stage.main, [*argv, "--excluded", str(excluded)]) == 0
+    assert run_stage(split_stage.main, split_args(params, tmp_path)) == 0
     rows = excluded.read_text().splitlines()
     assert rows[0] == "name,image,label,reason" and len(rows) == 4
     assert [row.split(",")[3] for row in rows[1:]] == ["label_conflict", "empty", "label_conflict"]

@@ -6,7 +6,7 @@ from fmnist.models.cnn import layer_filters
 from fmnist.params import CnnParams, SvmParams, build_section, load_params
 from fmnist.stage_runner import run_stage
 from stages import split as split_stage
-from tests.helpers import ROOT, project_params, raw_params
+from tests.helpers import ROOT, project_params, raw_params, split_args
 
 
 def cnn_section(**changes):
@@ -130,16 +130,7 @@ def test_stage_with_bad_params_exits_2_with_one_line_and_writes_nothing(
     out, metrics = tmp_path / "split", tmp_path / "data.json"
     code = run_stage(
         split_stage.main,
-        [
-            "--params",
-            str(path),
-            "--out",
-            str(out),
-            "--metrics",
-            str(metrics),
-            "--excluded",
-            str(tmp_path / "excluded.csv"),
-        ],
+        split_args(path, tmp_path),
     )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2

@@ -10,7 +10,7 @@ from fmnist.data.split import assign_splits, check_splits, content_subset
 from fmnist.data.split_files import load_classes, load_split
 from fmnist.errors import DataError, ParamsError
 from stages import split as split_stage
-from tests.helpers import balanced_labels
+from tests.helpers import balanced_labels, split_args
 
 
 def noise_dataset(labels, origins="pool", seed=0):
@@ -108,18 +108,7 @@ def test_main_writes_arrays_class_names_and_counts(raw_dir, tmp_path, params_fil
         data={"source": "fashion-mnist", "path": str(raw_dir), "classes": []},
         split={"val_fraction": 0.2, "train_limit": 0},
     )
-    split_stage.main(
-        [
-            "--params",
-            str(params),
-            "--out",
-            str(out),
-            "--metrics",
-            str(metrics),
-            "--excluded",
-            str(tmp_path / "excluded.csv"),
-        ]
-    )
+    split_stage.main(split_args(params, tmp_path))
     counts = json.loads(metrics.read_text())
     assert counts["test"]["total"] == 100  # t10k: the official test set, whole
     assert counts["train"]["total"] + counts["val"]["total"] == 300
