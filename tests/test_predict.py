@@ -66,13 +66,11 @@ def test_labels_are_the_names_the_model_record_gives_and_k_stops_at_the_classes(
     ]  # fmt: skip
 
 
-def test_a_record_without_class_names_is_a_fashion_mnist_model(tmp_path):
-    from fmnist.inference.classifiers import model_classes
+def test_a_record_without_class_names_is_a_fashion_mnist_model():
+    from fmnist.inference.classifiers import record_classes
 
-    (tmp_path / "old.json").write_text(json.dumps({"model": "cnn.keras"}))
-    (tmp_path / "new.json").write_text(json.dumps({"classes": ["a", "b"]}))
-    assert model_classes(tmp_path / "old.json") == FASHION_MNIST_CLASSES
-    assert model_classes(tmp_path / "new.json") == ("a", "b")
+    assert record_classes({"model": "cnn.keras"}) == FASHION_MNIST_CLASSES
+    assert record_classes({"classes": ["a", "b"]}) == ("a", "b")
 
 
 @pytest.fixture

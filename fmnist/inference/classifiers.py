@@ -69,13 +69,9 @@ def model_file(path: str, rev: str | None) -> Iterator[Path]:
         yield local
 
 
-def model_classes(meta_path: Path, stage: str = "train") -> tuple[str, ...]:
+def record_classes(record: Mapping[str, Any]) -> tuple[str, ...]:
     """The class names a model's record gives; Fashion-MNIST's for records made before the
     names were recorded (every model was a Fashion-MNIST one then)."""
-    return record_classes(json.loads(require_file(meta_path, stage).read_text()))
-
-
-def record_classes(record: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(record.get("classes", FASHION_MNIST_CLASSES))
 
 
