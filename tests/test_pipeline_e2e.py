@@ -25,6 +25,7 @@ def test_repro_split_builds_the_real_splits_offline(dvc_project):
     project.set_params(download={"sources": [str(DEBIAN_DATA)]})  # no network: Debian only
     project.dvc("repro", "split")
     counts = json.loads((project.path / "metrics" / "data.json").read_text())
+    assert counts.pop("excluded") == {"empty": 0, "label_conflict": 0}
     totals = {name: c["total"] for name, c in counts.items()}
     assert totals["test"] == 10_000 and totals["train"] + totals["val"] == 60_000
     assert abs(totals["val"] - 6_000) < 250  # 10% drawn by each image's content

@@ -115,7 +115,9 @@ def test_run_cache_remote_and_experiments_shared_between_clones(baseline_project
     # skops' trusted types: both predict what A's evaluate stage predicted
     load = (
         "import sys, fmnist, keras, numpy as np\n"
-        "from fmnist.data.dataset import FASHION_MNIST_CLASSES, load_split, to_cnn_input, to_flat\n"
+        "from fmnist.data.fashion_mnist import FASHION_MNIST_CLASSES\n"
+        "from fmnist.data.split_files import load_split\n"
+        "from fmnist.pictures.pixels import to_cnn_input, to_flat\n"
         "from fmnist.models.store import load_svm_model\n"
         "images, _ = load_split(sys.argv[1], 'test')\n"
         "cnn = keras.models.load_model('fetched/cnn.keras')\n"

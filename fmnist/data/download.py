@@ -3,7 +3,7 @@
 Sources (``download.sources`` in params.yaml) are tried in order for each file; each is a
 local directory (Debian's ``dataset-fashion-mnist`` package puts the files in
 /usr/share/datasets/fashion-mnist) or an http(s) URL prefix. A copy counts only when the
-SHA-256 of its *decompressed* bytes matches :data:`fmnist.data.dataset.RAW_FILES`. The output
+SHA-256 of its *decompressed* bytes matches :data:`fmnist.data.fashion_mnist.RAW_FILES`. The output
 directory appears only once all four files are verified.
 """
 

@@ -161,7 +161,7 @@ def split_dataset(params: Params) -> tuple[Dataset, np.ndarray, Excluded]:
 
 
 def split_arrays(data: Dataset, split: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Each split's (images, labels), in :data:`~fmnist.data.dataset.SPLITS` order."""
+    """Each split's (images, labels), in :data:`~fmnist.data.split_files.SPLITS` order."""
     return {name: (data.images[split == name], data.labels[split == name]) for name in SPLITS}
 
 

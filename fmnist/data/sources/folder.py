@@ -6,8 +6,10 @@ and ``<path>/test/<class>/...`` give train and test apart. Class names are the s
 sorted as Keras sorts them (Python's string order). Pictures may sit deeper inside a class
 folder; files whose extension is not a picture format (png, jpg, bmp, gif, webp, tiff and the
 rest Pillow reads) and hidden files are not images and are skipped, as Keras skips them. Every
-picture is made 28x28 grey by :func:`fmnist.inference.images.fashion_mnist_like`, the function
-``fmnist predict`` uses, so training and prediction share one preparation.
+picture is made 28x28 grey as ``data.prepare`` and ``data.invert`` say
+(:class:`fmnist.pictures.prepare.PrepareSpec`); the models' records keep that choice and
+``fmnist predict`` prepares pictures the same way, so training and prediction share one
+preparation.
 """
 
 from __future__ import annotations
