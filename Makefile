@@ -61,8 +61,10 @@ data:
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q dataset-fashion-mnist; \
 	else sudo -n apt-get install -y -q dataset-fashion-mnist || echo "data: could not install dataset-fashion-mnist; the download stage will use the URLs"; fi
 
+# ... then a table of each stage's wall seconds and DVC's own share (commands/stage_times.py)
 run: venv data
-	$(BIN)/dvc repro
+	@echo "$(BIN)/dvc repro"; start=$$(date +%s); \
+	$(BIN)/dvc repro && $(BIN)/python -m commands.stage_times --since $$start
 
 # Share and reuse results through the DVC remote (default: the directory in .dvc/config, or the
 # one .dvc/config.local names): data, models, every output of dvc.lock, and the run-cache.

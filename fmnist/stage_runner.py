@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable, MutableMapping, Sequence
 from pathlib import Path
 
@@ -14,6 +16,9 @@ from fmnist.errors import Interrupted, PipelineError
 INTERRUPTED_EXIT = 130  # the shell's code for a process ended by SIGINT
 TF_LOG_LEVEL = "TF_CPP_MIN_LOG_LEVEL"
 NVIDIA_DRIVER = Path("/proc/driver/nvidia")
+# each stage's wall seconds, one JSON line per run (commands/stage_times.py prints them): not a
+# DVC output, never in git (build/ is ignored)
+STAGE_TIMES = Path("build/stage-times.jsonl")
 
 
 def quiet_tensorflow_logs(
@@ -32,6 +37,33 @@ def _raise_interrupted(signum: int, frame: object) -> None:
     raise Interrupted(f"interrupted by {signal.Signals(signum).name}")
 
 
+def process_seconds() -> float | None:
+    """Wall seconds since this process started (its imports included), from /proc; None where
+    there is no /proc (then the caller's own clock is used)."""
+    try:
+        start_ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        return time.clock_gettime(time.CLOCK_BOOTTIME) - start_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+def record_stage_time(started: float, code: int, script: str | None = None) -> None:
+    """Append this stage's wall seconds to :data:`STAGE_TIMES` when the process is a stage
+    script (``python -m stages.NAME``; ``script``: its path, default ``sys.argv[0]``); never
+    fails the stage."""
+    path = Path(sys.argv[0] if script is None else script)
+    if path.parent.name != "stages" or path.stem.startswith("_"):
+        return
+    seconds = process_seconds() or time.perf_counter() - started
+    line = {"stage": path.stem, "seconds": round(seconds, 2), "exit": code, "end": time.time()}
+    try:
+        STAGE_TIMES.parent.mkdir(parents=True, exist_ok=True)
+        with STAGE_TIMES.open("a") as file:
+            file.write(json.dumps(line) + "\n")
+    except OSError:
+        pass
+
+
 def run_stage(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[str] | None) -> int:
     """Run a stage's main; bad input becomes one ``error:`` line and exit code 2.
 
@@ -42,17 +74,22 @@ def run_stage(main: Callable[[Sequence[str] | None], int | None], argv: Sequence
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     quiet_tensorflow_logs()  # stages import TensorFlow inside main(), after this
     previous = {s: signal.signal(s, _raise_interrupted) for s in (signal.SIGINT, signal.SIGTERM)}
+    started, code = time.perf_counter(), 1
     try:
-        return int(main(argv) or 0)
+        code = int(main(argv) or 0)
+        return code
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        code = 2
+        return code
     except Interrupted as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return INTERRUPTED_EXIT
+        code = INTERRUPTED_EXIT
+        return code
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        record_stage_time(started, code)
 
 
 PROJECT_DISTRIBUTION = "fmnist-dvc"  # pyproject.toml's [project] name

@@ -8,6 +8,7 @@ import time
 
 import pandas as pd
 import pytest
+import yaml
 
 from fmnist.data.fashion_mnist import FASHION_MNIST_CLASSES
 from tests.helpers import BASELINE, DEBIAN_DATA, FMNIST, require_real_data
@@ -164,3 +165,14 @@ def test_pipeline_metrics_plots_and_experiments_on_a_real_subset(baseline_projec
         assert (report_dir / figure["file"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert f"](build/ci-report/{figure['file']})" in summary.read_text()
     assert report["notes"] == []
+
+
+def test_every_stage_of_the_shared_run_recorded_its_wall_seconds(baseline_run):
+    """What `make run`'s closing table reads: each stage's own process, timed, exit 0."""
+    from commands.stage_times import read_times, table
+
+    rows = read_times(baseline_run / "build" / "stage-times.jsonl", 0.0)
+    stages = yaml.safe_load((baseline_run / "dvc.yaml").read_text())["stages"]
+    assert sorted(r["stage"] for r in rows) == sorted(stages)
+    assert all(r["exit"] == 0 and r["seconds"] > 0 for r in rows)
+    assert f"| stages in all | {sum(r['seconds'] for r in rows):.1f} |" in table(rows, None)
