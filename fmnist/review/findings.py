@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -202,7 +201,3 @@ def load_review_data(split_dir: str | Path, audit_dir: str | Path) -> ReviewData
         train_labels=np.asarray(train_y, dtype=np.int64),
         train_ids=ids[: len(train_x)],
     )
-
-
-def item_images(items: Sequence[Item]) -> set[str]:
-    return {image.id for item in items for image in item.images}
