@@ -65,11 +65,6 @@ class Prepared:
     inverted: bool  # the background was light: the item was darker than it
     warning: str | None = None  # said on stderr: e.g. a picture that is all background
 
-    @property
-    def empty(self) -> bool:
-        """Nothing left to see: every pixel of the prepared image has one grey level."""
-        return bool(self.image.min() == self.image.max())
-
 
 def border_pixels(grey: np.ndarray) -> np.ndarray:
     """The outermost rows and columns of a 2-D image, each pixel once."""

@@ -22,7 +22,9 @@ from typing import Any
 
 from PIL import Image as PILImage
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -100,11 +102,12 @@ def build_app(
     ``summary``: what the decisions change (computed on request); ``notices``: lines the page
     shows (e.g. that the audit is out of date), which the caller may append to later."""
     data = ledger.data
+    page_html = PAGE.read_text()  # once, not on every request
     notices = notices if notices is not None else []
     hosts = set(allowed_hosts)
 
     async def page(request: Request) -> Response:
-        response = HTMLResponse(PAGE.read_text())
+        response = HTMLResponse(page_html)
         if token and request.query_params.get("token") == token:
             response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
         response.headers["Content-Security-Policy"] = (
@@ -173,8 +176,6 @@ def build_app(
     async def summary_route(request: Request) -> Response:
         if summary is None:
             raise ReviewError(404, "no summary in this server")
-        from starlette.concurrency import run_in_threadpool
-
         return JSONResponse(await run_in_threadpool(summary))
 
     async def review_error(request: Request, exc: ReviewError) -> Response:
@@ -195,8 +196,6 @@ def build_app(
         response = await call_next(request)
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
-
-    from starlette.middleware.base import BaseHTTPMiddleware
 
     return Starlette(
         routes=[
