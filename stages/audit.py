@@ -1,13 +1,13 @@
-"""audit stage: duplicates, near-duplicates and label-issue candidates in the split's data.
+"""audit stage: every check of fmnist/audit/checks over the split's data.
 
-Over all images of train, validation and test together: exact duplicates (the same pixels),
-near-duplicates (L2 distance at most ``audit.near_duplicate_distance``, pixels in [0, 1]) within
-and across splits, label-issue candidates (cleanlab on out-of-fold probabilities,
-``audit.folds`` folds) and class balance; and, from the split's ``excluded.npz``, the images the
-split left out (empty once prepared, or one content under two labels), one row each. Writes the
-findings table, the counts (which publish copies to metrics/audit.json) and two galleries that
-``dvc plots show`` shows, and the out-of-fold probabilities (``probabilities.npz``) that ``fmnist
-review`` shows; see docs/audit.md.
+Over all images of train, validation and test together, each registered check (exact, near and
+shifted duplicates within and across splits, label-issue candidates from out-of-fold
+probabilities) and class balance; and, from the split's ``excluded.npz``, the images the split
+left out (empty once prepared, or one content under two labels), one row each. Writes the
+findings table, the counts (which publish copies to metrics/audit.json), a gallery of each
+single-image kind and one of the train-test pairs that ``dvc plots show`` shows, and the
+out-of-fold probabilities (``probabilities.npz``) that ``fmnist review`` shows; see
+docs/audit.md.
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fmnist.audit.findings import Pool, closest_pairs_gallery, excluded_rows, label_issue_gallery
+from fmnist.audit.checks import CHECKS
+from fmnist.audit.findings import closest_pairs_gallery, count_key, image_gallery
 from fmnist.audit.run import audit_pool
+from fmnist.audit.table import Pool, excluded_rows
 from fmnist.data.split_files import EXCLUSIONS, SPLITS, load_classes, load_excluded, load_split
 from fmnist.files import atomic_path, write_json
 from fmnist.params import load_params
@@ -52,10 +54,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         np.savez_compressed(
             Path(tmp) / "probabilities.npz", probabilities=audit.probabilities.astype(np.float32)
         )
-        label_issue_gallery(findings, pool, params.gallery_size).savefig(
-            Path(tmp) / "label_issues.png", dpi=100
-        )
-        closest_pairs_gallery(findings, pool, params.gallery_size).savefig(
+        for check in CHECKS.values():
+            if not check.pairs:  # label_issues.png
+                image_gallery(findings, pool, check, params.gallery_size).savefig(
+                    Path(tmp) / f"{count_key(check)}.png", dpi=100
+                )
+        closest_pairs_gallery(findings, pool, params.gallery_size, CHECKS).savefig(
             Path(tmp) / "train_test_pairs.png", dpi=100
         )
     log.info("audit: %s", summary)

@@ -252,7 +252,7 @@ def test_data_params_are_checked_up_front(params_file, data, message):
 def test_conflicts_dropped_are_named_listed_counted_and_shown_by_the_audit(
     tmp_path, params_file, caplog
 ):
-    from fmnist.audit.findings import excluded_rows
+    from fmnist.audit.table import excluded_rows
     from fmnist.data.split_files import load_excluded
 
     root = tmp_path / "own"

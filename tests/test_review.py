@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from fmnist.audit.table import COLUMNS
 from fmnist.data.content import image_ids
 from fmnist.data.split_files import save_classes, save_split
 from fmnist.errors import DataError
@@ -21,16 +22,12 @@ from fmnist.review.findings import load_review_data
 from fmnist.review.ledger import Ledger
 
 CLASSES = ("ant", "bee", "cat")
-COLUMNS = [
-    "image", "split", "index", "kind", "score", "given_label", "suggested_label",
-    "other_image", "other_split", "other_index", "other_label",
-]  # fmt: skip
 
 
 def write_audit(root: Path) -> dict[str, np.ndarray]:
     """A split of noise images (train 30, val 6, test 12, classes ant/bee/cat) and its audit:
-    a chain of near-duplicates train 0 ~ test 0 ~ test 1 (one group, a leak), a pair train 1 ~
-    train 2, and ten label issues (train 3-12, each suggested the next class)."""
+    a chain of near-duplicates train 0 ~ test 0 ~ test 1 (one group, a leak), a shifted copy
+    train 1 ~ train 2, and ten label issues (train 3-12, each suggested the next class)."""
     rng = np.random.default_rng(0)
     arrays = {}
     for name, n in (("train", 30), ("val", 6), ("test", 12)):
@@ -42,16 +39,16 @@ def write_audit(root: Path) -> dict[str, np.ndarray]:
     save_classes(split, CLASSES)
     ids = {name: image_ids(x) for name, (x, _) in arrays.items()}
 
-    def pair(a, b, score):
+    def pair(a, b, score, kind="near_duplicate", detail=""):
         (sa, ia), (sb, ib) = a, b
-        return [ids[sa][ia], sa, ia, "near_duplicate", score, CLASSES[ia % 3], "",
-                ids[sb][ib], sb, ib, CLASSES[ib % 3]]  # fmt: skip
+        return [ids[sa][ia], sa, ia, kind, score, CLASSES[ia % 3], "",
+                ids[sb][ib], sb, ib, CLASSES[ib % 3], detail]  # fmt: skip
 
     rows = [pair(("train", 0), ("test", 0), 0.5), pair(("test", 0), ("test", 1), 0.7)]
-    rows.append(pair(("train", 1), ("train", 2), 0.3))
+    rows.append(pair(("train", 1), ("train", 2), 7.5, "shifted_duplicate", "shift +1,-2"))
     for i in range(3, 13):
         rows.append([ids["train"][i], "train", i, "label_issue", round(0.01 * i, 4),
-                     CLASSES[i % 3], CLASSES[(i + 1) % 3], "", "", -1, ""])  # fmt: skip
+                     CLASSES[i % 3], CLASSES[(i + 1) % 3], "", "", -1, "", ""])  # fmt: skip
     audit = root / "audit"
     audit.mkdir()
     pd.DataFrame(rows, columns=COLUMNS).to_csv(audit / "findings.csv", index=False)
@@ -70,6 +67,8 @@ def test_items_are_groups_leaks_first_then_label_issues_with_their_context(tmp_p
         ("train", 0), ("test", 0), ("test", 1),
     ]  # fmt: skip
     assert not pair.leak and len(pair.images) == 2
+    assert leak.detail == "near duplicate 0.50; near duplicate 0.70"
+    assert pair.detail == "shifted duplicate 7.50 (shift +1,-2)" and pair.score == 7.5
     issue = data.by_key[f"L:{ids['train'][3]}"]
     assert (issue.images[0].label, issue.suggested) == ("ant", "bee")
     near = data.nearest(ids["train"][3], "bee")

@@ -82,7 +82,14 @@ class AuditParams:
     near_duplicate_distance: float = rule(
         "a number from 0 to 10 (L2 between images with pixels in [0, 1])", lambda v: 0 <= v <= 10
     )
+    shifted_duplicate_residual: float = rule(
+        "a number from 0 to 64 (grey levels: the residual of the best shift, 0-255 pixels)",
+        lambda v: 0 <= v <= 64,
+    )
+    shift_reach: int = rule("an integer from 0 to 4 (pixels)", lambda v: 0 <= v <= 4)
     folds: int = rule("an integer from 2 to 20", lambda v: 2 <= v <= 20)
+    model: Literal["logistic", "cnn"]  # the out-of-fold model (fmnist/audit/probabilities.py)
+    cnn_epochs: int = rule("an integer from 1 to 50", lambda v: 1 <= v <= 50)
     gallery_size: int = rule("an integer from 1 to 100", lambda v: 1 <= v <= 100)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fmnist.audit.findings import DUPLICATES
+from fmnist.audit.table import is_pair
 from fmnist.data.content import image_ids
 from fmnist.data.split_files import SPLITS, load_classes, load_excluded, load_split
 from fmnist.errors import DataError
@@ -38,12 +38,15 @@ class Image:
 
 @dataclasses.dataclass(frozen=True)
 class Item:
-    key: str  # L:<image id> for a label issue, G:<n> for a group, X:<image id> for an excluded one
-    kind: str  # label_issue | duplicates | the exclusion's reason (empty, label_conflict)
-    score: float  # label issue: the given label's probability; group: its closest pair's L2
+    # L:<image id> for a label issue, <kind>:<image id> for another single-image kind, G:<n>
+    # for a group, X:<image id> for an excluded one
+    key: str
+    kind: str  # a single-image check's kind | duplicates | the exclusion's reason
+    score: float  # the finding's score (a group: its first pair's, by kind then score)
     images: tuple[Image, ...]
     suggested: str = ""  # a label issue's suggested label
     leak: bool = False  # a group spanning train/validation and test
+    detail: str = ""  # a group: how its pairs were found ("near duplicate 0.41", ...)
 
     def to_json(self) -> dict[str, Any]:
         return {**dataclasses.asdict(self), "images": [dataclasses.asdict(i) for i in self.images]}
@@ -90,12 +93,14 @@ class ReviewData:
         return [str(i) for i in self.train_ids[members[np.argsort(distance)[:k]]]]
 
 
-def label_issue_items(findings: pd.DataFrame) -> list[Item]:
-    rows = findings[findings["kind"] == "label_issue"].sort_values("score", kind="stable")
+def image_items(findings: pd.DataFrame) -> list[Item]:
+    """The single-image findings of every check (label issues and any other kind), each kind's
+    most severe first."""
+    rows = findings[~is_pair(findings) & (findings["split"] != "excluded")]
     return [
         Item(
-            f"L:{row.image}",
-            "label_issue",
+            f"L:{row.image}" if row.kind == "label_issue" else f"{row.kind}:{row.image}",
+            row.kind,
             float(row.score),
             (Image(row.image, row.split, int(row.index), row.given_label),),
             suggested=row.suggested_label,
@@ -110,7 +115,7 @@ def group_items(findings: pd.DataFrame) -> list[Item]:
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    pairs = findings[findings["kind"].isin(DUPLICATES)]
+    pairs = findings[is_pair(findings)]
     if not len(pairs):
         return []
     ends = [
@@ -129,7 +134,21 @@ def group_items(findings: pd.DataFrame) -> list[Item]:
     members: dict[int, list[Image]] = {}
     for key, n in number.items():
         members.setdefault(int(component[n]), []).append(nodes[key])
-    closest = pd.Series(pairs["score"].to_numpy(), index=component[a]).groupby(level=0).min()
+    # a group's first pair: exact before near before shifted (the checks' order), then closest
+    rank = {kind: n for n, kind in enumerate(dict.fromkeys(pairs["kind"]))}
+    found = pd.DataFrame(
+        {
+            "group": component[a],
+            "rank": pairs["kind"].map(rank).to_numpy(),
+            "score": pairs["score"].to_numpy(),
+            "how": [
+                f"{k.replace('_', ' ')} {v:.2f}" + (f" ({d})" if d else "")
+                for k, v, d in zip(pairs["kind"], pairs["score"], pairs["detail"], strict=True)
+            ],
+        }
+    ).sort_values(["rank", "score"], kind="stable")
+    first = found.groupby("group").first()
+    hows = found.groupby("group")["how"].agg(lambda h: "; ".join(list(dict.fromkeys(h))[:3]))
     groups = []
     for group, images in members.items():
         splits = {image.split for image in images}
@@ -137,11 +156,14 @@ def group_items(findings: pd.DataFrame) -> list[Item]:
         order = sorted(
             images, key=lambda i: (SPLITS.index(i.split) if i.split in SPLITS else 9, i.index)
         )
-        groups.append((not leak, float(closest[group]), tuple(order), leak))
-    groups.sort(key=lambda g: (g[0], g[1]))
+        row = first.loc[group]
+        groups.append(
+            (not leak, int(row["rank"]), float(row["score"]), tuple(order), leak, hows[group])
+        )
+    groups.sort(key=lambda g: g[:3])
     return [
-        Item(f"G:{n}", "duplicates", score, images, leak=leak)
-        for n, (_, score, images, leak) in enumerate(groups)
+        Item(f"G:{n}", "duplicates", score, images, leak=leak, detail=how)
+        for n, (_, _, score, images, leak, how) in enumerate(groups)
     ]
 
 
@@ -191,7 +213,7 @@ def load_review_data(split_dir: str | Path, audit_dir: str | Path) -> ReviewData
             "another data version (run `dvc repro audit`)"
         )
     train_x, train_y = arrays["train"]
-    items = [*group_items(findings), *label_issue_items(findings), *excluded_items(findings)]
+    items = [*group_items(findings), *image_items(findings), *excluded_items(findings)]
     return ReviewData(
         classes=classes,
         items=tuple(items),

@@ -1,4 +1,4 @@
-"""Exact duplicates (the same pixels) and near-duplicates (a small L2 distance) among images.
+"""Near-duplicates: images a small L2 distance apart (``audit.near_duplicate_distance``).
 
 Distance: Euclidean between images with pixels scaled to [0, 1] (784 values), so two images
 that differ by 0.1 in 100 pixels are 1.0 apart. Near pairs are found exactly without comparing
@@ -15,26 +15,17 @@ import pandas as pd
 from sklearn.decomposition import PCA
 from sklearn.neighbors import NearestNeighbors
 
+from fmnist.audit.checks.base import Check, Context
+from fmnist.audit.table import pair_rows
 from fmnist.pictures.pixels import to_flat
 
 PROJECTION_COMPONENTS = 40
 CHUNK = 4096  # query rows per block of the radius search
 
 
-def exact_duplicates(ids: np.ndarray) -> pd.DataFrame:
-    """Every pair (a < b) of positions whose content ids (:func:`fmnist.data.content.image_ids`)
-    are equal, i.e. holding the same pixels: columns a, b."""
-    ids = pd.Series(ids)
-    pairs = []
-    for positions in ids.groupby(ids).indices.values():
-        if len(positions) > 1:
-            pairs += [(a, b) for i, a in enumerate(positions) for b in positions[i + 1 :]]
-    return pd.DataFrame(pairs, columns=["a", "b"], dtype=int)
-
-
 def near_pairs(images: np.ndarray, threshold: float, seed: int = 0) -> pd.DataFrame:
     """Every pair (a < b) of distinct images at most ``threshold`` apart: columns a, b, distance
-    (exact duplicates are :func:`exact_duplicates`' and left out here)."""
+    (exact duplicates are the exact-duplicate check's and left out here)."""
     x = to_flat(images)
     components = min(PROJECTION_COMPONENTS, len(x) - 1, x.shape[1])
     projected = PCA(components, svd_solver="randomized", random_state=seed).fit_transform(x)
@@ -53,3 +44,19 @@ def near_pairs(images: np.ndarray, threshold: float, seed: int = 0) -> pd.DataFr
                     (a, int(b), float(d)) for b, d in zip(later[keep], distance[keep], strict=True)
                 ]
     return pd.DataFrame(rows, columns=["a", "b", "distance"]).astype({"a": int, "b": int})
+
+
+def find(context: Context) -> pd.DataFrame:
+    pool, params = context.pool, context.params
+    pairs = near_pairs(pool.images, params.near_duplicate_distance, params.seed)
+    return pair_rows(
+        pool, pairs["a"].to_numpy(), pairs["b"].to_numpy(), CHECK.kind, pairs["distance"].to_numpy()
+    )
+
+
+CHECK = Check(
+    kind="near_duplicate",
+    pairs=True,
+    find=find,
+    title="near copies (L2 at most audit.near_duplicate_distance, pixels in [0, 1])",
+)

@@ -1,0 +1,45 @@
+"""Faults to plant in real images, for the audit's tests and benchmarks: shifted copies and
+flipped labels. Every function is seeded by its ``rng``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def shifted_copy(
+    image: np.ndarray,
+    rng: np.random.Generator,
+    reach: int = 2,
+    noise: float = 8.0,
+    change: float = 0.10,
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """``image`` moved by a random (dy, dx) within ``reach`` pixels, not (0, 0), what leaves the
+    frame cropped and the uncovered edge filled with the image's border grey; its contrast and
+    brightness changed by up to ``change`` (brightness as a fraction of 255); Gaussian noise of
+    sigma ``noise`` grey levels. Returns the copy and the shift."""
+    while True:
+        dy, dx = (int(v) for v in rng.integers(-reach, reach + 1, 2))
+        if (dy, dx) != (0, 0):
+            break
+    x = image.astype(np.float64)
+    border = float(np.median(np.concatenate([x[0], x[-1], x[:, 0], x[:, -1]])))
+    moved = np.full_like(x, border)
+    side = x.shape[0]
+    moved[max(dy, 0) : side + min(dy, 0), max(dx, 0) : side + min(dx, 0)] = x[
+        max(-dy, 0) : side + min(-dy, 0), max(-dx, 0) : side + min(-dx, 0)
+    ]
+    mean = moved.mean()
+    moved = (moved - mean) * (1 + rng.uniform(-change, change)) + mean
+    moved += rng.uniform(-change, change) * 255 + rng.normal(0, noise, moved.shape)
+    return np.clip(np.round(moved), 0, 255).astype(np.uint8), (dy, dx)
+
+
+def flip_labels(
+    labels: np.ndarray, fraction: float, classes: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """A copy of ``labels`` with ``fraction`` of them changed to another class, uniformly, and
+    the positions changed."""
+    flipped = rng.choice(len(labels), round(fraction * len(labels)), replace=False)
+    noisy = labels.astype(np.int64).copy()
+    noisy[flipped] = (noisy[flipped] + rng.integers(1, classes, len(flipped))) % classes
+    return noisy, flipped
