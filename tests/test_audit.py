@@ -124,7 +124,7 @@ def test_the_shifted_measure_is_the_best_of_every_shift_computed_in_full():
     images = rng.integers(0, 256, (12, 28, 28), dtype=np.uint8)
     images[1] = shifted_copy(images[0], rng, noise=3, change=0.05)[0]
     pairs = np.array([[a, b] for a in range(6) for b in range(6, 12)] + [[0, 1]])
-    score, shift = aligned_residual(images, pairs, reach=2)
+    score, shift, plain = aligned_residual(images, pairs, reach=2)
     for (a, b), got, (gy, gx) in zip(pairs, score, shift, strict=True):
         best, where = np.inf, None
         for dy in range(-2, 3):
@@ -145,6 +145,9 @@ def test_the_shifted_measure_is_the_best_of_every_shift_computed_in_full():
         assert got == pytest.approx(best, rel=1e-4, abs=1e-3)
         if where is not None:
             assert (gy, gx) == where
+    flat = images.reshape(12, -1).astype(float) / 255
+    direct = np.linalg.norm(flat[pairs[:, 0]] - flat[pairs[:, 1]], axis=1)
+    assert plain == pytest.approx(direct, rel=1e-4)  # the near-duplicate check's distance
     assert score[-1] < 5  # the copy: noise sigma 3
     assert score[:-1].min() > 50  # random images: nothing alike
 

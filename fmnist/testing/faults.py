@@ -1,5 +1,5 @@
-"""Faults to plant in real images, for the audit's tests and benchmarks: shifted copies and
-flipped labels. Every function is seeded by its ``rng``."""
+"""Faults to plant in real images, for the audit's tests and benchmarks: shifted copies, flipped
+labels and foreign images (of no class). Every function is seeded by its ``rng``."""
 
 from __future__ import annotations
 
@@ -43,3 +43,38 @@ def flip_labels(
     noisy = labels.astype(np.int64).copy()
     noisy[flipped] = (noisy[flipped] + rng.integers(1, classes, len(flipped))) % classes
     return noisy, flipped
+
+
+FOREIGN_KINDS = ("blank", "noise", "digit", "photo")
+
+
+def foreign_images(count: int, rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
+    """``count`` 28x28 images of no Fashion-MNIST class, the kinds in turn: near-blank (one grey
+    level and faint noise), uniform noise, a handwritten digit (scikit-learn's 8x8 digits,
+    enlarged) and a patch of a photograph (scikit-learn's sample photos, greyscale)."""
+    from PIL import Image
+    from sklearn.datasets import load_digits, load_sample_images
+
+    digits = load_digits().images  # 0-16
+    photos = [p.mean(axis=2) for p in load_sample_images().images]
+    side = 28
+    images, kinds = [], []
+    for n in range(count):
+        kind = FOREIGN_KINDS[n % len(FOREIGN_KINDS)]
+        if kind == "blank":
+            image = rng.integers(0, 256) + rng.normal(0, 2, (side, side))
+        elif kind == "noise":
+            image = rng.uniform(0, 256, (side, side))
+        elif kind == "digit":  # enlarged smoothly to 24x24, as a 28x28 dataset would hold it
+            digit = Image.fromarray(digits[rng.integers(len(digits))].astype(np.float32) * 255 / 16)
+            image = np.pad(np.asarray(digit.resize((24, 24), Image.Resampling.BICUBIC)), 2)
+        else:
+            photo = photos[rng.integers(len(photos))]
+            step = int(rng.integers(2, 8))  # the patch covers 56-224 px of the photo
+            top = rng.integers(0, photo.shape[0] - side * step)
+            left = rng.integers(0, photo.shape[1] - side * step)
+            patch = photo[top : top + side * step, left : left + side * step]
+            image = patch.reshape(side, step, side, step).mean(axis=(1, 3))
+        images.append(np.clip(np.round(image), 0, 255).astype(np.uint8))
+        kinds.append(kind)
+    return np.stack(images), kinds
