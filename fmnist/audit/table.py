@@ -57,6 +57,46 @@ def _text(values: Sequence[str] | str, count: int) -> np.ndarray:
     )
 
 
+def _rows(
+    pool: Pool,
+    at: np.ndarray,
+    kind: str,
+    score: np.ndarray,
+    suggested: np.ndarray | None,
+    other: np.ndarray | None,
+    detail: Sequence[str] | str,
+) -> pd.DataFrame:
+    """Rows at pool positions ``at`` (with the pool positions ``other`` of their pairs, if they
+    are pairs), sorted by score, the most severe first."""
+    at = np.asarray(at, dtype=np.int64)
+    names = np.asarray(pool.classes, dtype=object)
+    if other is None:
+        pairs = {"other_image": "", "other_split": "", "other_index": -1, "other_label": ""}
+    else:
+        other = np.asarray(other, dtype=np.int64)
+        pairs = {
+            "other_image": pool.ids[other],
+            "other_split": pool.splits[other],
+            "other_index": pool.index[other],
+            "other_label": names[pool.labels[other]],
+        }
+    rows = pd.DataFrame(
+        {
+            "image": pool.ids[at],
+            "split": pool.splits[at],
+            "index": pool.index[at],
+            "kind": kind,
+            "score": np.round(np.asarray(score, dtype=np.float64), 4),
+            "given_label": names[pool.labels[at]],
+            "suggested_label": "" if suggested is None else names[np.asarray(suggested, int)],
+            **pairs,
+            "detail": _text(detail, len(at)),
+        },
+        columns=COLUMNS,
+    )
+    return rows.sort_values("score", kind="stable", ignore_index=True)
+
+
 def pair_rows(
     pool: Pool,
     a: np.ndarray,
@@ -66,26 +106,7 @@ def pair_rows(
     detail: Sequence[str] | str = "",
 ) -> pd.DataFrame:
     """Rows of pairs of pool positions ``a``-``b``, sorted by score (closest first)."""
-    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
-    names = np.asarray(pool.classes, dtype=object)
-    rows = pd.DataFrame(
-        {
-            "image": pool.ids[a],
-            "split": pool.splits[a],
-            "index": pool.index[a],
-            "kind": kind,
-            "score": np.round(np.asarray(score, dtype=np.float64), 4),
-            "given_label": names[pool.labels[a]],
-            "suggested_label": "",
-            "other_image": pool.ids[b],
-            "other_split": pool.splits[b],
-            "other_index": pool.index[b],
-            "other_label": names[pool.labels[b]],
-            "detail": _text(detail, len(a)),
-        },
-        columns=COLUMNS,
-    )
-    return rows.sort_values("score", kind="stable", ignore_index=True)
+    return _rows(pool, a, kind, score, None, b, detail)
 
 
 def image_rows(
@@ -98,26 +119,7 @@ def image_rows(
 ) -> pd.DataFrame:
     """Rows of single images at pool positions ``at``, sorted by score (most severe first);
     ``suggested``: a label number per row, or none."""
-    at = np.asarray(at, dtype=np.int64)
-    names = np.asarray(pool.classes, dtype=object)
-    rows = pd.DataFrame(
-        {
-            "image": pool.ids[at],
-            "split": pool.splits[at],
-            "index": pool.index[at],
-            "kind": kind,
-            "score": np.round(np.asarray(score, dtype=np.float64), 4),
-            "given_label": names[pool.labels[at]],
-            "suggested_label": "" if suggested is None else names[np.asarray(suggested, int)],
-            "other_image": "",
-            "other_split": "",
-            "other_index": -1,
-            "other_label": "",
-            "detail": _text(detail, len(at)),
-        },
-        columns=COLUMNS,
-    )
-    return rows.sort_values("score", kind="stable", ignore_index=True)
+    return _rows(pool, at, kind, score, suggested, None, detail)
 
 
 def excluded_rows(
