@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -45,28 +46,23 @@ def image_features(images: np.ndarray, seed: int) -> np.ndarray:
     return PCA(components, random_state=seed).fit_transform(features)
 
 
-def folds_of(labels: np.ndarray, classes: int, params: AuditParams) -> StratifiedKFold:
-    counts = np.bincount(labels, minlength=classes)
+def folds_of(labels: np.ndarray, classes: Sequence[str], params: AuditParams) -> StratifiedKFold:
+    """``audit.folds`` stratified folds; one line naming a class with fewer images than folds."""
+    counts = np.bincount(labels, minlength=len(classes))
     if counts.min() < params.folds:
         small = int(np.argmin(counts))
         raise DataError(
-            f"class number {small} has {int(counts[small])} image(s), fewer than "
+            f"class {classes[small]!r} has {int(counts[small])} image(s), fewer than "
             f"audit.folds = {params.folds}: lower audit.folds or add images"
         )
     return StratifiedKFold(params.folds, shuffle=True, random_state=params.seed)
 
 
-def out_of_fold_probabilities(context: Context, params: AuditParams) -> np.ndarray:
+def out_of_fold_probabilities(context: Context) -> np.ndarray:
     """(images, classes) probabilities in the pool's order, each row from the fold model that
     did not train on that image."""
-    pool = context.pool
-    try:
-        folds = folds_of(pool.labels, len(pool.classes), params)
-    except DataError as error:  # name the class
-        small = int(np.argmin(np.bincount(pool.labels, minlength=len(pool.classes))))
-        raise DataError(
-            str(error).replace(f"class number {small}", f"class {pool.classes[small]!r}")
-        ) from None
+    pool, params = context.pool, context.params
+    folds = folds_of(pool.labels, pool.classes, params)
     if params.model == "cnn":
         return cnn_probabilities(pool.images, pool.labels, len(pool.classes), folds, params)
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=300))

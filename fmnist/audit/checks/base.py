@@ -34,7 +34,7 @@ class Context:
         """Out-of-fold predicted probabilities, (images, classes), from ``audit.model``."""
         from fmnist.audit.probabilities import out_of_fold_probabilities
 
-        return out_of_fold_probabilities(self, self.params)
+        return out_of_fold_probabilities(self)
 
 
 @dataclasses.dataclass(frozen=True)
