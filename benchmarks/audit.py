@@ -1,7 +1,7 @@
 """The audit on the real data: its time for 70,000 images, and what it finds of planted faults.
 
     python -m benchmarks.audit [--flip 0.02] [--copies 30] [--shifted 300] [--foreign 50]
-                               [--model logistic|cnn] [--datalab] [--skip-as-is]
+                               [--model logistic|cnn] [--datalab] [--skip-as-is] [--seed 0]
 
 Reads the workspace's split (``data/split``: run ``dvc repro split`` first). First audits it as
 it is (the audit stage's work, timed: the counts as in metrics/audit.json). Then plants faults
@@ -12,8 +12,10 @@ in a copy and audits again:
 - ``--shifted`` test images copied into train shifted by 1-2 px, with noise of sigma 8 and
   brightness and contrast changed by up to 10% (fmnist.testing.faults.shifted_copy);
 - ``--foreign`` training images replaced by images of no class (near-blank, noise, digits,
-  photograph patches: fmnist.testing.faults.foreign_images), which the audit has no check for
-  yet: ``--datalab`` shows what cleanlab Datalab's outlier check makes of them.
+  photograph patches: fmnist.testing.faults.foreign_images), to be among the first
+  OUTLIERS_SHOWN outliers.
+
+``--seed`` seeds what is planted where (the audit's own seed is ``audit.seed``).
 
 Prints, per fault kind, found / planted and the other findings of that kind (the flagged
 training images that were not flipped are counted as false, though some are the dataset's own
@@ -58,6 +60,7 @@ def main() -> None:
     parser.add_argument("--cnn-epochs", type=int, default=None)
     parser.add_argument("--datalab", action="store_true")
     parser.add_argument("--skip-as-is", action="store_true", help="only the planted audit")
+    parser.add_argument("--seed", type=int, default=0, help="of the planting")
     args = parser.parse_args()
     params = load_params("params.yaml").audit
     if args.model:
@@ -74,7 +77,7 @@ def main() -> None:
         audit = audit_pool(Pool.of(arrays, classes), params)
         print(f"as it is: {time.perf_counter() - start:.1f} s; {json.dumps(audit.summary)}")
 
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(args.seed)
     train_x, train_y = (a.copy() for a in arrays["train"])
     test_x, test_y = arrays["test"]
     train_y, flipped = flip_labels(train_y, args.flip, len(classes), rng)
@@ -82,7 +85,7 @@ def main() -> None:
     free = np.setdiff1d(np.arange(len(train_y)), flipped)
     chosen = rng.choice(free, args.copies + args.shifted + args.foreign, replace=False)
     places, strangers = chosen[: len(copied)], chosen[len(copied) :]
-    train_x[strangers], _ = foreign_images(args.foreign, rng)
+    train_x[strangers], foreign_kinds = foreign_images(args.foreign, rng)
     noise = rng.normal(0, 4, (args.copies, *test_x.shape[1:]))
     near_at = places[: args.copies]
     train_x[near_at] = np.clip(np.round(test_x[copied[: args.copies]] + noise), 0, 255)
@@ -98,7 +101,8 @@ def main() -> None:
     seconds = time.perf_counter() - start
     findings = audit.findings
     print(f"planted: {len(flipped)} flipped labels, {args.copies} noisy copies, {args.shifted} "
-          f"shifted copies; audit {seconds:.1f} s; seconds {audit.summary['seconds']}")  # fmt: skip
+          f"shifted copies, {args.foreign} foreign images; audit {seconds:.1f} s; "
+          f"seconds {audit.summary['seconds']}")  # fmt: skip
     issues = findings[(findings["kind"] == "label_issue") & (findings["split"] == "train")]
     flagged = set(issues["index"].astype(int))
     hits = len(flagged & set(flipped.tolist()))
@@ -121,6 +125,14 @@ def main() -> None:
           f"{len(shifted & every)}/{len(shifted)} found ({len(shifted & plain)} by pixel "
           f"distance alone); other shifted-duplicate pairs, any splits: "
           f"{audit.summary['shifted_duplicate_pairs']['total'] - len(shifted & moved)}")  # fmt: skip
+    outliers = findings[(findings["kind"] == "outlier")].head(OUTLIERS_SHOWN)
+    first = set(outliers.query("split == 'train'")["index"].astype(int))
+    missed = [k for k, at in zip(foreign_kinds, strangers, strict=True) if at not in first]
+    copies = len(first & set(places.tolist()))
+    data = len(outliers) - len(first & set(strangers.tolist())) - copies
+    print(f"foreign images: {args.foreign - len(missed)}/{args.foreign} among the first "
+          f"{len(outliers)} outliers, missed {missed}; besides them {copies} planted copies "
+          f"(noise of sigma 4 or 8) and {data} images of the data")  # fmt: skip
     if args.datalab:
         offset = int(np.flatnonzero(pool.splits == "test")[0])
         datalab(pool, params, near, shifted, strangers, offset)

@@ -2,13 +2,12 @@
 
 Over all images of train, validation and test together, each registered check (exact, near and
 shifted duplicates within and across splits, label-issue candidates from out-of-fold
-probabilities) and class balance; and, from the split's ``excluded.npz``, the images the split
-left out (empty once prepared, or one content under two labels), one row each. Writes the
-findings table, the counts (which publish copies to metrics/audit.json), a gallery of each
+probabilities, outliers) and class balance; and, from the split's ``excluded.npz``, the images
+the split left out (empty once prepared, or one content under two labels), one row each. Writes
+the findings table, the counts (which publish copies to metrics/audit.json), a gallery of each
 single-image kind and one of the train-test pairs that ``dvc plots show`` shows, and the
 out-of-fold probabilities (``probabilities.npz``) that ``fmnist review`` shows; see
-docs/audit.md.
-"""
+docs/audit.md."""
 
 from __future__ import annotations
 
@@ -55,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             Path(tmp) / "probabilities.npz", probabilities=audit.probabilities.astype(np.float32)
         )
         for check in CHECKS.values():
-            if not check.pairs:  # label_issues.png
+            if not check.pairs:  # label_issues.png, outliers.png
                 image_gallery(findings, pool, check, params.gallery_size).savefig(
                     Path(tmp) / f"{count_key(check)}.png", dpi=100
                 )

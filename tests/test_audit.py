@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fmnist.audit.checks import CHECKS, Check
+from fmnist.audit.checks import CHECKS, Check, Context
 from fmnist.audit.checks.exact_duplicates import exact_pairs
 from fmnist.audit.checks.near_duplicates import near_pairs
 from fmnist.audit.checks.shifted_duplicates import aligned_residual
@@ -18,7 +18,7 @@ from fmnist.data.fashion_mnist import FASHION_MNIST_CLASSES
 from fmnist.data.idx import read_idx
 from fmnist.errors import DataError
 from fmnist.params import AuditParams
-from fmnist.testing.faults import flip_labels, shifted_copy
+from fmnist.testing.faults import flip_labels, foreign_images, shifted_copy
 from tests.helpers import DEBIAN_DATA, require_real_data
 
 PARAMS = AuditParams(
@@ -29,6 +29,7 @@ PARAMS = AuditParams(
     folds=5,
     model="logistic",
     cnn_epochs=6,
+    outliers=40,
     gallery_size=10,
 )
 
@@ -150,6 +151,31 @@ def test_the_shifted_measure_is_the_best_of_every_shift_computed_in_full():
     assert plain == pytest.approx(direct, rel=1e-4)  # the near-duplicate check's distance
     assert score[-1] < 5  # the copy: noise sigma 3
     assert score[:-1].min() > 50  # random images: nothing alike
+
+
+def test_foreign_images_are_the_first_outliers():
+    """Images of no class (blank, noise, an enlarged handwritten digit, a patch of a photograph)
+    among real ones come first: on the full data 50 among 70,000 are at least 90% in the first
+    100 (benchmarks/audit.py --foreign); here, scaled, 20 among 4,000 in the first 40."""
+    require_real_data()
+    rng = np.random.default_rng(11)
+    images = read_idx(DEBIAN_DATA / "train-images-idx3-ubyte.gz")[:4000].copy()
+    labels = read_idx(DEBIAN_DATA / "train-labels-idx1-ubyte.gz")[:4000].astype(np.int64)
+    foreign, kinds = foreign_images(20, rng)
+    at = rng.choice(4000, 20, replace=False)
+    images[at] = foreign
+    pool = Pool.of({"train": (images, labels)}, FASHION_MNIST_CLASSES)
+    rows = CHECKS["outlier"].find(Context(pool, PARAMS))
+    assert len(rows) == PARAMS.outliers == 40
+    missed = [kind for kind, place in zip(kinds, at, strict=True) if place not in set(rows["index"])]
+    print(f"outliers: {20 - len(missed)}/20 foreign images in the first 40; missed {missed}")
+    assert len(missed) <= 2
+    # the detail: the Mahalanobis distance from the nearest class, the score its inverse
+    detail = rows["detail"].str.extract(r"^(\d+\.\d) from (.+)$")
+    assert detail[1].isin(FASHION_MNIST_CLASSES).all()
+    assert rows["score"].to_numpy() == pytest.approx(1 / detail[0].astype(float), rel=0.01)
+    assert rows["score"].is_monotonic_increasing
+    assert (rows["suggested_label"] == "").all()
 
 
 def test_a_check_is_one_function_its_rows_counted_and_shown_whatever_its_kind(tmp_path):
@@ -297,7 +323,6 @@ def test_the_cnn_scores_every_image_from_the_fold_that_did_not_train_on_it():
     every image's probabilities come from the model of the fold that held it out."""
     import dataclasses
 
-    from fmnist.audit.checks import Context
     from fmnist.audit.probabilities import fold_cnn_params
 
     require_real_data()

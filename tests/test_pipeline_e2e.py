@@ -83,10 +83,11 @@ def test_pipeline_metrics_plots_and_experiments_on_a_real_subset(baseline_projec
         assert title in html
     for png in ("curves.png", "confusion.png", "per_class_accuracy.png", "misclassified.png"):
         assert png in html
-    for gallery in ("label_issues.png", "train_test_pairs.png"):  # the audit's
+    for gallery in ("label_issues.png", "outliers.png", "train_test_pairs.png"):  # the audit's
         assert gallery in html
     audit = files["metrics/audit.json"]["data"]
     assert audit["exact_duplicate_pairs"]["total"] == 0 and audit["label_issues"]["total"] > 0
+    assert audit["outliers"]["total"] == 100  # audit.outliers
     assert audit["out_of_fold_accuracy"] > 0.7
     assert "Data and pipelines are up to date" in project.dvc("status").stdout
     baseline_cnn = cnn

@@ -27,7 +27,8 @@ CLASSES = ("ant", "bee", "cat")
 def write_audit(root: Path) -> dict[str, np.ndarray]:
     """A split of noise images (train 30, val 6, test 12, classes ant/bee/cat) and its audit:
     a chain of near-duplicates train 0 ~ test 0 ~ test 1 (one group, a leak), a shifted copy
-    train 1 ~ train 2, and ten label issues (train 3-12, each suggested the next class)."""
+    train 1 ~ train 2, ten label issues (train 3-12, each suggested the next class) and an outlier
+    (train 13)."""
     rng = np.random.default_rng(0)
     arrays = {}
     for name, n in (("train", 30), ("val", 6), ("test", 12)):
@@ -49,6 +50,8 @@ def write_audit(root: Path) -> dict[str, np.ndarray]:
     for i in range(3, 13):
         rows.append([ids["train"][i], "train", i, "label_issue", round(0.01 * i, 4),
                      CLASSES[i % 3], CLASSES[(i + 1) % 3], "", "", -1, "", ""])  # fmt: skip
+    rows.append([ids["train"][13], "train", 13, "outlier", 0.05, CLASSES[13 % 3], "",
+                 "", "", -1, "", "20.0 from ant"])  # fmt: skip
     audit = root / "audit"
     audit.mkdir()
     pd.DataFrame(rows, columns=COLUMNS).to_csv(audit / "findings.csv", index=False)
@@ -57,11 +60,13 @@ def write_audit(root: Path) -> dict[str, np.ndarray]:
     return ids
 
 
-def test_items_are_groups_leaks_first_then_label_issues_with_their_context(tmp_path):
+def test_items_are_groups_leaks_first_then_single_images_with_their_context(tmp_path):
     ids = write_audit(tmp_path)
     data = load_review_data(tmp_path / "data/split", tmp_path / "audit")
     kinds = [item.kind for item in data.items]
-    assert kinds == ["duplicates"] * 2 + ["label_issue"] * 10
+    assert kinds == ["duplicates"] * 2 + ["label_issue"] * 10 + ["outlier"]
+    outlier = data.by_key[f"outlier:{ids['train'][13]}"]
+    assert (outlier.detail, outlier.suggested, outlier.score) == ("20.0 from ant", "", 0.05)
     leak, pair = data.items[:2]
     assert leak.leak and [(i.split, i.index) for i in leak.images] == [
         ("train", 0), ("test", 0), ("test", 1),
@@ -125,7 +130,7 @@ def test_decisions_are_the_corrections_file_and_undo_takes_them_back(server):
     status, answer = call(
         f"{base}/api/decide", {"items": [issue], "action": "take", "reviewer": "ann"}
     )
-    assert status == 200 and answer["progress"] == {"reviewed": 1, "total": 12}
+    assert status == 200 and answer["progress"] == {"reviewed": 1, "total": 13}
     table = pd.read_csv("data/corrections/review.csv", dtype=str, keep_default_na=False)
     assert table[["image", "action", "new_label", "reviewer"]].values.tolist() == [
         [ids["train"][3], "relabel", "bee", "ann"]
@@ -145,7 +150,7 @@ def test_decisions_are_the_corrections_file_and_undo_takes_them_back(server):
     assert state["progress"]["reviewed"] == 1 and not state["items"][0]["reviewed"]
     # a restarted server reads the file: the decided item stays decided
     again = Ledger(ledger.path, ledger.data)
-    assert again.progress() == {"reviewed": 1, "total": 12}
+    assert again.progress() == {"reviewed": 1, "total": 13}
 
 
 @pytest.mark.parametrize(
@@ -219,7 +224,8 @@ def test_two_writers_at_once_lose_no_decision(server):
     table = pd.read_csv("data/corrections/review.csv", dtype=str, keep_default_na=False)
     assert len(table) == 10 + 5 and set(table["action"]) == {"drop"}
     assert table.groupby("reviewer").size().to_dict() == {"ann": 5, "bob": 5, "cy": 5}
-    assert call(f"{base}/api/state")[1]["progress"] == {"reviewed": 12, "total": 12}
+    # every item but the outlier
+    assert call(f"{base}/api/state")[1]["progress"] == {"reviewed": 12, "total": 13}
 
 
 @pytest.mark.parametrize("server", ["s3cret-token"], indirect=True)

@@ -63,11 +63,15 @@ def counts(
 
 def image_gallery(findings: pd.DataFrame, pool: Pool, check: Check, size: int) -> Figure:
     """The ``size`` most severe single-image findings of ``check``: each image with its split,
-    given label and suggestion or detail."""
+    given label and suggestion, else its detail, else its score."""
     rows = findings[findings["kind"] == check.kind].head(size)
     cells = []
     for r in rows.itertuples():
-        said = f"suggested: {r.suggested_label}" if r.suggested_label else f"score {r.score:.3f}"
+        said = (
+            f"suggested: {r.suggested_label}"
+            if r.suggested_label
+            else r.detail or f"score {r.score:.3f}"
+        )
         caption = f"{r.split} {r.index}\ngiven: {r.given_label}\n{said}"
         cells.append((_image(pool, r.split, r.index), caption))
     return _grid(cells, f"{check.title[0].upper()}{check.title[1:]}: the first {len(rows)}")

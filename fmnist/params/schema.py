@@ -90,6 +90,7 @@ class AuditParams:
     folds: int = rule("an integer from 2 to 20", lambda v: 2 <= v <= 20)
     model: Literal["logistic", "cnn"]  # the out-of-fold model (fmnist/audit/probabilities.py)
     cnn_epochs: int = rule("an integer from 1 to 50", lambda v: 1 <= v <= 50)
+    outliers: int = rule("an integer from 0 to 10000 (images)", lambda v: 0 <= v <= 10000)
     gallery_size: int = rule("an integer from 1 to 100", lambda v: 1 <= v <= 100)
 
 

@@ -46,7 +46,8 @@ class Item:
     images: tuple[Image, ...]
     suggested: str = ""  # a label issue's suggested label
     leak: bool = False  # a group spanning train/validation and test
-    detail: str = ""  # a group: how its pairs were found ("near duplicate 0.41", ...)
+    detail: str = ""  # a group: how its pairs were found ("near duplicate 0.41", ...); an image:
+    # its check's words on it (an outlier's distance from its class)
 
     def to_json(self) -> dict[str, Any]:
         return {**dataclasses.asdict(self), "images": [dataclasses.asdict(i) for i in self.images]}
@@ -104,6 +105,7 @@ def image_items(findings: pd.DataFrame) -> list[Item]:
             float(row.score),
             (Image(row.image, row.split, int(row.index), row.given_label),),
             suggested=row.suggested_label,
+            detail=row.detail,
         )
         for row in rows.itertuples()
     ]

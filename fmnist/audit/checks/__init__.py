@@ -12,6 +12,7 @@ from fmnist.audit.checks import (
     exact_duplicates,
     label_issues,
     near_duplicates,
+    outliers,
     shifted_duplicates,
 )
 from fmnist.audit.checks.base import Check, Context
@@ -23,6 +24,7 @@ CHECKS: dict[str, Check] = {
         near_duplicates.CHECK,
         shifted_duplicates.CHECK,
         label_issues.CHECK,
+        outliers.CHECK,
     )
 }
 
