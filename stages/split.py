@@ -18,11 +18,11 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
+from fmnist.data.sources import data_preparation
 from fmnist.data.split import class_counts, split_arrays, split_dataset
 from fmnist.data.split_files import save_classes, save_excluded, save_prepared, save_split
 from fmnist.files import atomic_path, write_json
 from fmnist.params import load_params
-from fmnist.pictures.prepare import PrepareSpec
 from fmnist.stage_runner import run_stage
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             log.info("%s: %d images", name, len(labels))
         save_excluded(tmp, excluded.data.images, excluded.data.labels, excluded.reasons)
         save_classes(tmp, data.classes)
-        save_prepared(tmp, PrepareSpec(params.data.prepare, params.data.invert).to_record())
+        save_prepared(tmp, data_preparation(params.data).to_record())
     summary["excluded"] = excluded.counts()
     with atomic_path(args.excluded) as tmp:
         excluded.table().to_csv(tmp, index=False)

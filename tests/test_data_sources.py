@@ -236,6 +236,10 @@ def test_a_bad_dataset_leaves_no_split_behind(tmp_path, params_file, capsys):
         ),
         ({"source": "idx", "classes": ["a", "a"]}, r"expected distinct, non-empty names"),
         (
+            {"source": "packed", "classes": ["a", "b"]},
+            r"expected \[\] for data\.source 'packed', whose classes are the ones its packed",
+        ),
+        (
             {"source": "images"},
             r"data\.source = 'images' is not allowed; expected one of 'fashion-mnist'",
         ),

@@ -6,6 +6,7 @@
     fmnist gate [BASELINE]                           the accuracy gate: exit 1 on a regression
     fmnist ci-report [BASELINE]                      the CI report (build/ci-report/report.md)
     fmnist data diff [OLD [NEW]]                     what changed in the data, image by image
+    fmnist data pack SRC DEST / add DEST SRC / unpack    the packed layout for large datasets
     fmnist review                                    decide the audit's findings on a page
     fmnist --version
 

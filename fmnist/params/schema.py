@@ -43,7 +43,7 @@ class DataParams:
     """Which images the pipeline trains on (fmnist/data/sources)."""
 
     # each a module of fmnist/data/sources, registered there (a test keeps the two equal)
-    source: Literal["fashion-mnist", "folder", "csv", "idx"]
+    source: Literal["fashion-mnist", "folder", "csv", "idx", "packed"]
     path: str = rule("a non-empty path (relative to the project, tracked by dvc add)", bool)
     classes: list[str]
     prepare: Preparation  # how a picture becomes 28x28 (fmnist/pictures/prepare.py)
@@ -63,7 +63,10 @@ class DataParams:
                     "needs the class names in label order, at least 2"
                 )
         elif self.classes:
-            where = "its sub-folder names" if self.source == "folder" else "Fashion-MNIST's ten"
+            where = {
+                "folder": "its sub-folder names",
+                "packed": "the ones its packed.json lists",
+            }.get(self.source, "Fashion-MNIST's ten")
             raise ParamsError(
                 f"data.classes = {self.classes!r} is not allowed; expected [] for data.source "
                 f"{self.source!r}, whose classes are {where}"

@@ -9,7 +9,8 @@ there (and its name among ``data.source``'s choices, which a test keeps equal to
 - ``folder``: a folder of class sub-folders of pictures (:mod:`.folder`), each made 28x28 as
   ``data.prepare`` and ``data.invert`` say;
 - ``csv``: Kaggle-style CSV files, label then pixel1..pixel784 (:mod:`.table`);
-- ``idx``: IDX files (:mod:`.arrays`).
+- ``idx``: IDX files (:mod:`.arrays`);
+- ``packed``: shards of prepared pixels and a table (:mod:`.packed`, ``fmnist data pack``).
 
 Each source says, per image, whether its owner put it in train, in test, or in one pool that the
 split divides (:data:`~fmnist.data.dataset.ORIGINS`).
@@ -21,9 +22,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fmnist.data.dataset import Dataset
-from fmnist.data.sources import arrays, folder, table
+from fmnist.data.packed.layout import preparation as packed_preparation
+from fmnist.data.sources import arrays, folder, packed, table
 from fmnist.errors import DataError
 from fmnist.params.schema import DataParams
+from fmnist.pictures.prepare import PrepareSpec
 
 Reader = Callable[[Path, DataParams], Dataset]
 # data.source -> the read(path, params) of its module
@@ -32,6 +35,7 @@ SOURCES: dict[str, Reader] = {
     "folder": folder.read,
     "csv": table.read,
     "idx": arrays.read,
+    "packed": packed.read,
 }
 
 
@@ -42,3 +46,11 @@ def read_dataset(params: DataParams) -> Dataset:
     if not path.exists():
         raise DataError(f"{path}: not found (data.path); for your own data run `dvc add {path}`")
     return SOURCES[params.source](path, params)
+
+
+def data_preparation(params: DataParams) -> PrepareSpec:
+    """How the pictures of ``data.source`` were made 28x28: as ``fmnist data pack`` did for a
+    packed dataset, else as ``data.prepare`` and ``data.invert`` say."""
+    if params.source == "packed":
+        return packed_preparation(Path(params.path))
+    return PrepareSpec(params.prepare, params.invert)
