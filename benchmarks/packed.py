@@ -108,7 +108,10 @@ class Repo:
 def remote_url(kind: str, scratch: Path, server) -> tuple[str, dict[str, str]]:
     if kind == "local":
         return str(scratch / "remote"), {}
-    remote = server.remote(bucket=f"b{time.time_ns()}")
+    bucket = scratch.name.lower().replace("_", "-")  # one bucket per size and layout
+    if not server.client().exists(bucket):
+        server.client().mkdir(bucket)
+    remote = server.remote(bucket=bucket)
     return remote.url, {**remote.public, **remote.secret}
 
 
