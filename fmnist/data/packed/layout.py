@@ -14,6 +14,7 @@ from fmnist.data.dataset import ORIGINS, Dataset
 from fmnist.data.packed.shards import read_shard, write_shards
 from fmnist.errors import DataError
 from fmnist.files import atomic_path
+from fmnist.pictures.pixels import IMAGE_SHAPE
 from fmnist.pictures.prepare import PrepareSpec
 
 MANIFEST = "packed.json"
@@ -45,7 +46,7 @@ def _write_manifest(folder: Path, classes: list[str], shards: list[str], spec: P
     manifest = {
         "format": FORMAT,
         "classes": classes,
-        "image_shape": [28, 28],
+        "image_shape": list(IMAGE_SHAPE),
         "prepared": spec.to_record(),
         "shards": shards,
     }
@@ -81,9 +82,11 @@ def append(dest: Path, data: Dataset) -> tuple[int, list[str]]:
     new = _new_contents(data, packed)
     shards = write_shards(new, dest / SHARDS)
     table = pd.concat([read_table(dest, classes), _table(data)], ignore_index=True)
-    _write_table(dest, table)  # the new shards are on disk before anything names them
+    # in this order, each step on disk before the next names it: the new shards, the manifest
+    # that lists them (contents no row names yet are harmless), then the rows
     spec = PrepareSpec.from_record(manifest["prepared"])
     _write_manifest(dest, classes, list(manifest["shards"]) + shards, spec)
+    _write_table(dest, table)
     return len(new), shards
 
 
