@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from fmnist.data.dataset import Dataset
     from fmnist.pictures.prepare import PrepareSpec
 
-HELP = "what changed between two data versions, image by image"
+HELP = "what changed in the data, image by image; the packed layout (pack, add, unpack)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
