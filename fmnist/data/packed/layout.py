@@ -36,10 +36,10 @@ def _table(data: Dataset) -> pd.DataFrame:
     )
 
 
-def _new_contents(data: Dataset, packed: set[str]) -> np.ndarray:
-    """The images of ``data`` whose content is not in ``packed``, each once, by content id."""
+def _new_contents(data: Dataset, packed: np.ndarray) -> np.ndarray:
+    """The images of ``data`` whose content id is not in ``packed``, each once, by content id."""
     ids, first = np.unique(data.ids.astype(str), return_index=True)
-    return data.images[first[~np.isin(ids, list(packed))]]
+    return data.images[first[~np.isin(ids, packed)]]
 
 
 def _write_manifest(folder: Path, classes: list[str], shards: list[str], spec: PrepareSpec) -> None:
@@ -66,7 +66,7 @@ def pack(data: Dataset, dest: Path, spec: PrepareSpec) -> None:
     whatever was there, all at once."""
     with atomic_path(dest) as tmp:
         tmp.mkdir()
-        shards = write_shards(_new_contents(data, set()), tmp / SHARDS)
+        shards = write_shards(_new_contents(data, np.array([], dtype=str)), tmp / SHARDS)
         _write_table(tmp, _table(data))
         _write_manifest(tmp, list(data.classes), shards, spec)
 
@@ -76,7 +76,7 @@ def append(dest: Path, data: Dataset) -> tuple[int, list[str]]:
     yet as new shards, their rows at the end of the table, classes not known yet after the
     others. Existing shards are not touched. Returns the new contents' count and new shards."""
     manifest = read_manifest(dest)
-    packed = set(_shard_ids(dest, manifest)[1])
+    _, packed = _shard_ids(dest, manifest)
     classes = list(manifest["classes"])
     classes += [name for name in data.classes if name not in classes]
     new = _new_contents(data, packed)
